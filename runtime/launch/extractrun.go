@@ -1,0 +1,115 @@
+package launch
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+)
+
+// extractAndRun extracts the payload to $TMPDIR/appimage_extracted_<md5>,
+// runs AppRun from there as a child, waits for it, removes the directory
+// unless $NO_CLEANUP is set, and returns the child's status.
+func (r *runner) extractAndRun() int {
+	sum, err := fileMD5(r.img.file)
+	if err != nil {
+		return r.fail(exitExecError, "hashing %s: %v", r.img.path, err)
+	}
+	dir := filepath.Join(tempDir(), "appimage_extracted_"+sum)
+	t, err := r.img.tree()
+	if err != nil {
+		return r.fail(exitExecError, "%v", err)
+	}
+	if err := extractTree(context.Background(), t, dir, nil, false, false); err != nil {
+		return r.fail(exitExecError, "extracting %s to %s: %v", r.img.path, dir, err)
+	}
+	status := r.runChild(dir)
+	if os.Getenv("NO_CLEANUP") == "" {
+		if err := os.RemoveAll(dir); err != nil {
+			fmt.Fprintf(r.stderr, "Error: removing %s: %v\n", dir, err)
+			if status == 0 {
+				status = exitExecError
+			}
+		}
+	}
+	if status < 0 {
+		reraise(syscall.Signal(-status))
+		return 128 - status
+	}
+	return status
+}
+
+// runChild runs dir/AppRun with the application's arguments and returns its
+// exit status, or minus the number of the signal that killed it.
+func (r *runner) runChild(dir string) int {
+	owd, _ := os.Getwd()
+	cmd := &exec.Cmd{
+		Path:   filepath.Join(dir, "AppRun"),
+		Args:   append([]string{r.args[0]}, withoutExtractAndRun(r.args[1:])...),
+		Env:    appEnv(os.Environ(), r.img, dir, owd, r.stderr),
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+	}
+	// Terminal signals (Ctrl-C, Ctrl-\) reach the whole foreground process
+	// group, the application included: ignore them here so that this
+	// process lives to clean up. Signals sent to this process alone are
+	// passed on.
+	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT)
+	forward := make(chan os.Signal, 8)
+	signal.Notify(forward, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGCONT)
+	defer signal.Stop(forward)
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(r.stderr, "Error: running AppRun: %v\n", err)
+		return exitExecError
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-forward:
+				cmd.Process.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return -int(ws.Signal())
+		}
+		return exit.ExitCode()
+	}
+	if err != nil {
+		fmt.Fprintf(r.stderr, "Error: running AppRun: %v\n", err)
+		return exitExecError
+	}
+	return 0
+}
+
+// reraise kills this process with sig, so that its parent sees the same
+// death as the application's.
+func reraise(sig syscall.Signal) {
+	signal.Reset(sig)
+	syscall.Kill(os.Getpid(), sig)
+}
+
+// fileMD5 returns the MD5 of the whole file in hex: the name of the
+// extraction directory is tied to the content, as in type2-runtime.
+func fileMD5(f *os.File) (string, error) {
+	h := md5.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, 1<<62)); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

@@ -1,0 +1,211 @@
+//go:build !386 && !arm
+
+package launch
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"path"
+	"syscall"
+	"time"
+
+	fusefs "github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+)
+
+// cacheTimeout is how long the kernel may trust names and attributes: the
+// content of an AppImage never changes while it is mounted.
+const cacheTimeout = 24 * time.Hour
+
+// node is one file, directory or other object of a Tree, served read-only.
+type node struct {
+	fusefs.Inode
+	tree Tree
+	name string // path in tree, "." for the root
+	attr fuse.Attr
+}
+
+var (
+	_ fusefs.NodeLookuper   = (*node)(nil)
+	_ fusefs.NodeGetattrer  = (*node)(nil)
+	_ fusefs.NodeReaddirer  = (*node)(nil)
+	_ fusefs.NodeOpener     = (*node)(nil)
+	_ fusefs.NodeReader     = (*node)(nil)
+	_ fusefs.NodeReadlinker = (*node)(nil)
+	_ fusefs.NodeStatfser   = (*node)(nil)
+)
+
+// newRoot returns the root node of t for fusefs.Mount.
+func newRoot(t Tree) (*node, error) {
+	fi, err := t.Stat(".")
+	if err != nil {
+		return nil, err
+	}
+	n := &node{tree: t, name: "."}
+	fillAttr(&n.attr, fi)
+	return n, nil
+}
+
+func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fusefs.Inode, syscall.Errno) {
+	p := path.Join(n.name, name)
+	fi, err := n.tree.Lstat(p)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	child := &node{tree: n.tree, name: p}
+	fillAttr(&child.attr, fi)
+	out.Attr = child.attr
+	out.SetEntryTimeout(cacheTimeout)
+	out.SetAttrTimeout(cacheTimeout)
+	return n.NewInode(ctx, child, fusefs.StableAttr{Mode: child.attr.Mode & syscall.S_IFMT, Ino: child.attr.Ino}), 0
+}
+
+func (n *node) Getattr(ctx context.Context, f fusefs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	out.Attr = n.attr
+	out.SetTimeout(cacheTimeout)
+	return 0
+}
+
+func (n *node) Readdir(ctx context.Context) (fusefs.DirStream, syscall.Errno) {
+	entries, err := n.tree.ReadDir(n.name)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	list := make([]fuse.DirEntry, 0, len(entries))
+	for _, e := range entries {
+		d := fuse.DirEntry{Name: e.Name(), Mode: unixMode(e.Type())}
+		if fi, err := e.Info(); err == nil {
+			d.Ino = inodeNumber(fi)
+		}
+		list = append(list, d)
+	}
+	return fusefs.NewListDirStream(list), 0
+}
+
+func (n *node) Open(ctx context.Context, flags uint32) (fusefs.FileHandle, uint32, syscall.Errno) {
+	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) != 0 {
+		return nil, 0, syscall.EROFS
+	}
+	f, err := n.tree.Open(n.name)
+	if err != nil {
+		return nil, 0, toErrno(err)
+	}
+	ra, ok := f.(io.ReaderAt)
+	if !ok {
+		f.Close()
+		return nil, 0, syscall.EIO
+	}
+	return &handle{f: f, ra: ra}, fuse.FOPEN_KEEP_CACHE, 0
+}
+
+func (n *node) Read(ctx context.Context, fh fusefs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	h, ok := fh.(*handle)
+	if !ok {
+		return nil, syscall.EBADF
+	}
+	if off >= int64(n.attr.Size) {
+		return fuse.ReadResultData(nil), 0
+	}
+	if rest := int64(n.attr.Size) - off; int64(len(dest)) > rest {
+		dest = dest[:rest]
+	}
+	got, err := h.ra.ReadAt(dest, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, syscall.EIO
+	}
+	return fuse.ReadResultData(dest[:got]), 0
+}
+
+func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	target, err := n.tree.ReadLink(n.name)
+	if err != nil {
+		return nil, toErrno(err)
+	}
+	return []byte(target), 0
+}
+
+func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	out.Bsize = 4096
+	out.NameLen = 255
+	return 0
+}
+
+// handle is an open regular file.
+type handle struct {
+	f  fs.File
+	ra io.ReaderAt
+}
+
+var _ fusefs.FileReleaser = (*handle)(nil)
+
+func (h *handle) Release(ctx context.Context) syscall.Errno {
+	h.f.Close()
+	return 0
+}
+
+// toErrno maps errors of the tree to the errno the kernel expects.
+func toErrno(err error) syscall.Errno {
+	var errno syscall.Errno
+	switch {
+	case errors.As(err, &errno):
+		return errno
+	case errors.Is(err, fs.ErrNotExist):
+		return syscall.ENOENT
+	case errors.Is(err, fs.ErrInvalid):
+		return syscall.EINVAL
+	case errors.Is(err, fs.ErrPermission):
+		return syscall.EACCES
+	}
+	return syscall.EIO
+}
+
+// unixMode converts the type and permission bits of m to a st_mode value.
+func unixMode(m fs.FileMode) uint32 {
+	mode := uint32(m.Perm())
+	switch m.Type() {
+	case fs.ModeDir:
+		mode |= syscall.S_IFDIR
+	case fs.ModeSymlink:
+		mode |= syscall.S_IFLNK
+	case fs.ModeNamedPipe:
+		mode |= syscall.S_IFIFO
+	case fs.ModeSocket:
+		mode |= syscall.S_IFSOCK
+	case fs.ModeDevice:
+		mode |= syscall.S_IFBLK
+	case fs.ModeDevice | fs.ModeCharDevice:
+		mode |= syscall.S_IFCHR
+	default:
+		mode |= syscall.S_IFREG
+	}
+	if m&fs.ModeSetuid != 0 {
+		mode |= syscall.S_ISUID
+	}
+	if m&fs.ModeSetgid != 0 {
+		mode |= syscall.S_ISGID
+	}
+	if m&fs.ModeSticky != 0 {
+		mode |= syscall.S_ISVTX
+	}
+	return mode
+}
+
+// fillAttr sets the attributes the kernel sees for fi.
+func fillAttr(a *fuse.Attr, fi fs.FileInfo) {
+	a.Mode = unixMode(fi.Mode())
+	a.Size = uint64(fi.Size())
+	if fi.IsDir() {
+		a.Size = 0
+	}
+	a.Blocks = (a.Size + 511) / 512
+	a.Blksize = 4096
+	t := fi.ModTime()
+	a.Mtime, a.Mtimensec = uint64(t.Unix()), uint32(t.Nanosecond())
+	a.Atime, a.Atimensec = a.Mtime, a.Mtimensec
+	a.Ctime, a.Ctimensec = a.Mtime, a.Mtimensec
+	a.Nlink = 1
+	a.Ino = inodeNumber(fi)
+	fillOwner(a, fi)
+}

@@ -1,0 +1,90 @@
+package launch
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+)
+
+// roleEnv marks a re-executed runtime as one of the helper processes of a
+// FUSE mount. Its value is unguessable enough that no user sets it by
+// accident, and it is never passed on to the application.
+const roleEnv = "_GOAPPIMAGE_RUNTIME_ROLE_7f3c"
+
+// Roles of re-executed runtimes. The launcher starts "detach", which starts
+// "serve" in a new session and exits at once, so that the server is not a
+// child of the application (which could wait for it) and no terminal signal
+// reaches it.
+const (
+	roleDetach = "detach"
+	roleServe  = "serve"
+)
+
+// Descriptors the helper processes inherit.
+const (
+	readyFD     = 3 // write end: readyMessage or an error message, then closed
+	keepAliveFD = 4 // read end: EOF once the application and its children exited
+)
+
+// serveRole runs a helper process; args are [self, mountDir, image, offset].
+func serveRole(role string, args []string) int {
+	ready := os.NewFile(readyFD, "ready")
+	keepAlive := os.NewFile(keepAliveFD, "keep-alive")
+	if len(args) != 4 || ready == nil || keepAlive == nil {
+		fmt.Fprintln(os.Stderr, "Error: internal runtime role started without its arguments")
+		return exitError
+	}
+	switch role {
+	case roleDetach:
+		self, err := os.Executable()
+		if err == nil {
+			cmd := exec.Command(self, args[1:]...)
+			cmd.Env = append(os.Environ(), roleEnv+"="+roleServe)
+			cmd.ExtraFiles = []*os.File{ready, keepAlive}
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+			err = cmd.Start()
+		}
+		if err != nil {
+			fmt.Fprintf(ready, "starting the FUSE server: %v", err)
+			return exitError
+		}
+		return exitOK
+	case roleServe:
+		return serve(args[1], args[2], args[3], ready, keepAlive)
+	}
+	return exitError
+}
+
+// serve mounts the payload of the AppImage at imagePath (squashfs at offset) on
+// dir, reports on ready, serves until keepAlive reaches EOF, then unmounts
+// and removes dir.
+func serve(dir, imagePath, offset string, ready, keepAlive *os.File) int {
+	signal.Ignore(syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE)
+	m, err := mountImage(dir, imagePath, offset)
+	if err != nil {
+		fmt.Fprint(ready, err)
+		ready.Close()
+		return exitError
+	}
+	io.WriteString(ready, readyMessage)
+	ready.Close()
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM)
+	eof := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, keepAlive)
+		close(eof)
+	}()
+	select {
+	case <-eof:
+	case <-stop:
+	}
+	m.unmount()
+	os.Remove(dir)
+	return exitOK
+}
+
