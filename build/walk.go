@@ -32,8 +32,8 @@ type Node struct {
 // FollowedLink is a symlink that leaves the AppDir: its target's content
 // was packed in its place.
 type FollowedLink struct {
-	Path   string // where the link is, in the image
-	Target string // what it points to, as read from the link
+	Path   string `json:"path"`   // where the link is, in the image
+	Target string `json:"target"` // what it points to, as read from the link
 }
 
 // Tree is the content of an image: every node, sorted bytewise by path,

@@ -225,3 +225,36 @@ func TestOutputName(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlayLeavesAppDirAlone(t *testing.T) {
+	app := t.TempDir()
+	desktopEntry := "[Desktop Entry]\nType=Application\nName=Hello\nExec=hello\nIcon=hello\nCategories=Utility;\n"
+	mkfiles(t, app, map[string]string{"hello.desktop": desktopEntry, "hello.png": "png", "AppRun": "x"})
+	tree, err := Walk(context.Background(), app, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tree.SetVersion("hello.desktop", "1.2"); err != nil {
+		t.Fatal(err)
+	}
+	added, err := tree.SetDirIcon("hello.png")
+	if err != nil || !added {
+		t.Fatalf("SetDirIcon: %v, %v", added, err)
+	}
+	if n := tree.Lookup("hello.desktop"); !strings.Contains(string(n.Data), "\nX-AppImage-Version=1.2\n") || n.Size != int64(len(n.Data)) {
+		t.Errorf("desktop entry in the image:\n%s", n.Data)
+	}
+	if n := tree.Resolve(".DirIcon"); n == nil || n.Path != "hello.png" {
+		t.Errorf(".DirIcon resolves to %v, want hello.png", n)
+	}
+	if got, _ := os.ReadFile(filepath.Join(app, "hello.desktop")); string(got) != desktopEntry {
+		t.Errorf("the AppDir's desktop entry changed:\n%s", got)
+	}
+	if _, err := os.Lstat(filepath.Join(app, ".DirIcon")); err == nil {
+		t.Error("a .DirIcon appeared in the AppDir")
+	}
+	// An existing .DirIcon is kept.
+	if added, err := tree.SetDirIcon("hello.png"); added || err != nil {
+		t.Errorf("second SetDirIcon: %v, %v; want false, nil", added, err)
+	}
+}
