@@ -20,6 +20,9 @@ import (
 // fuseAvailable tells whether this build of the runtime can mount.
 const fuseAvailable = true
 
+// tryDirectMount tells whether to mount without fusermount: only root may.
+var tryDirectMount = func() bool { return os.Geteuid() == 0 }
+
 // maxRead is the largest read the kernel sends us.
 const maxRead = 1 << 20
 
@@ -30,8 +33,8 @@ type fuseMount struct {
 	prog   string // fusermount program; "" for a direct mount
 }
 
-// mountImage opens the payload of the AppImage at imagePath and mounts it read-only on dir:
-// directly when we are root, else (or when that fails) through fusermount.
+// mountImage opens the payload of the AppImage at imagePath and mounts it
+// read-only on dir.
 func mountImage(dir, imagePath, offset string) (*fuseMount, error) {
 	off, err := strconv.ParseInt(offset, 10, 64)
 	if err != nil {
@@ -50,9 +53,16 @@ func mountImage(dir, imagePath, offset string) (*fuseMount, error) {
 	if err != nil {
 		return nil, err
 	}
+	return mountTree(dir, t, imagePath)
+}
+
+// mountTree mounts t read-only on dir: directly when we are root, else (or
+// when that fails) through fusermount. fsName names the source in the mount
+// table.
+func mountTree(dir string, t Tree, fsName string) (*fuseMount, error) {
 	root, err := newRoot(t)
 	if err != nil {
-		return nil, fmt.Errorf("reading the root directory of %s: %w", imagePath, err)
+		return nil, fmt.Errorf("reading the root directory of %s: %w", fsName, err)
 	}
 	timeout := cacheTimeout
 	opts := &fusefs.Options{
@@ -61,7 +71,7 @@ func mountImage(dir, imagePath, offset string) (*fuseMount, error) {
 		NegativeTimeout: &timeout,
 		RootStableAttr:  &fusefs.StableAttr{Ino: root.attr.Ino},
 		MountOptions: fuse.MountOptions{
-			FsName:               imagePath,
+			FsName:               fsName,
 			Name:                 "appimage",
 			MaxWrite:             maxRead,
 			MaxReadAhead:         maxRead,
@@ -72,7 +82,7 @@ func mountImage(dir, imagePath, offset string) (*fuseMount, error) {
 			DirectMountFlags:     syscall.MS_RDONLY | syscall.MS_NOSUID | syscall.MS_NODEV,
 		},
 	}
-	if os.Geteuid() == 0 {
+	if tryDirectMount() {
 		if srv, err := fusefs.Mount(dir, root, opts); err == nil {
 			return &fuseMount{dir: dir, server: srv}, nil
 		}
@@ -81,7 +91,7 @@ func mountImage(dir, imagePath, offset string) (*fuseMount, error) {
 	if err != nil {
 		return nil, err
 	}
-	mopts := []string{"ro", "nosuid", "nodev", "fsname=" + escapeOption(imagePath), "subtype=appimage", fmt.Sprintf("max_read=%d", maxRead)}
+	mopts := []string{"ro", "nosuid", "nodev", "fsname=" + escapeOption(fsName), "subtype=appimage", fmt.Sprintf("max_read=%d", maxRead)}
 	fd, err := fusermountMount(prog, dir, mopts)
 	if err != nil {
 		return nil, err

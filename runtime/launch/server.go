@@ -87,4 +87,3 @@ func serve(dir, imagePath, offset string, ready, keepAlive *os.File) int {
 	os.Remove(dir)
 	return exitOK
 }
-
