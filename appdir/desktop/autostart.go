@@ -26,18 +26,18 @@ func (v *validator) checkAutostartCondition(lk, value string) bool {
 	case condition == "if-exists" || condition == "unless-exists":
 		switch {
 		case argument == "":
-			v.errorf("value \"%s\" for key \"%s\" in group \"%s\" does not contain a path to a file to test the condition", value, lk, g)
+			v.errorf("autostart", "value \"%s\" for key \"%s\" in group \"%s\" does not contain a path to a file to test the condition", value, lk, g)
 			return false
 		case argument[0] == '/':
-			v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains a path \"%s\" that is absolute, while it should be relative (to $XDG_CONFIG_HOME)", value, lk, g, argument)
+			v.errorf("autostart", "value \"%s\" for key \"%s\" in group \"%s\" contains a path \"%s\" that is absolute, while it should be relative (to $XDG_CONFIG_HOME)", value, lk, g, argument)
 			return false
 		case argument == ".." || strings.HasPrefix(argument, "../"):
-			v.warningf("value \"%s\" for key \"%s\" in group \"%s\" contains a path \"%s\" that depends on the value of $XDG_CONFIG_HOME (\"..\" should be avoided)", value, lk, g, argument)
+			v.warningf("autostart", "value \"%s\" for key \"%s\" in group \"%s\" contains a path \"%s\" that depends on the value of $XDG_CONFIG_HOME (\"..\" should be avoided)", value, lk, g, argument)
 		}
 		return true
 	case strings.HasPrefix(condition, "X-"):
 		if hasArg && argument == "" {
-			v.warningf("value \"%s\" for key \"%s\" in group \"%s\" has trailing space(s)", value, lk, g)
+			v.warningf("autostart", "value \"%s\" for key \"%s\" in group \"%s\" has trailing space(s)", value, lk, g)
 		}
 		return true
 	}
@@ -57,13 +57,13 @@ func (v *validator) checkAutostartCondition(lk, value string) bool {
 				}
 			}
 			if !found {
-				v.errorf("value \"%s\" for key \"%s\" in group \"%s\" does not contain a valid first argument for condition \"%s\"; valid first arguments are: %s", value, lk, g, condition, strings.Join(rc.firstArgs, ", or "))
+				v.errorf("autostart", "value \"%s\" for key \"%s\" in group \"%s\" does not contain a valid first argument for condition \"%s\"; valid first arguments are: %s", value, lk, g, condition, strings.Join(rc.firstArgs, ", or "))
 				return false
 			}
 		}
 		if rc.args == 1 {
 			if argument == "" {
-				v.errorf("value \"%s\" for key \"%s\" in group \"%s\" is missing a last argument for condition \"%s\"", value, lk, g, condition)
+				v.errorf("autostart", "value \"%s\" for key \"%s\" in group \"%s\" is missing a last argument for condition \"%s\"", value, lk, g, condition)
 				return false
 			}
 			return true
@@ -82,18 +82,18 @@ func (v *validator) checkAutostartCondition(lk, value string) bool {
 			if diff < 0 {
 				more, n = "too few", -diff
 			}
-			v.errorf("value \"%s\" for key \"%s\" in group \"%s\" has %d %s arguments for condition \"%s\"", value, lk, g, n, more, condition)
+			v.errorf("autostart", "value \"%s\" for key \"%s\" in group \"%s\" has %d %s arguments for condition \"%s\"", value, lk, g, n, more, condition)
 			return false
 		}
 		return true
 	}
 	ok := true
 	if !contains(v.profile.showInValues(), condition) {
-		v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains an unregistered value \"%s\" for the condition; values extending the format should start with \"X-\"", value, lk, g, condition)
+		v.errorf("autostart", "value \"%s\" for key \"%s\" in group \"%s\" contains an unregistered value \"%s\" for the condition; values extending the format should start with \"X-\"", value, lk, g, condition)
 		ok = false
 	}
 	if hasArg && argument == "" {
-		v.warningf("value \"%s\" for key \"%s\" in group \"%s\" has trailing space(s)", value, lk, g)
+		v.warningf("autostart", "value \"%s\" for key \"%s\" in group \"%s\" has trailing space(s)", value, lk, g)
 	}
 	return ok
 }

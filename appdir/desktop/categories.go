@@ -42,7 +42,7 @@ func (v *validator) checkCategories(lk, value string) bool {
 	has := map[string]bool{}
 	for _, c := range items {
 		if has[c] {
-			v.warningf("value \"%s\" for key \"%s\" in group \"%s\" contains \"%s\" more than once", value, lk, g, c)
+			v.warningf("duplicate-item", "value \"%s\" for key \"%s\" in group \"%s\" contains \"%s\" more than once", value, lk, g, c)
 			continue
 		}
 		has[c] = true
@@ -54,7 +54,7 @@ func (v *validator) checkCategories(lk, value string) bool {
 		}
 		c := v.profile.findCategory(name)
 		if c == nil {
-			v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains an unregistered value \"%s\"; values extending the format should start with \"X-\"", value, lk, g, name)
+			v.errorf("unregistered-value", "value \"%s\" for key \"%s\" in group \"%s\" contains an unregistered value \"%s\"; values extending the format should start with \"X-\"", value, lk, g, name)
 			ok = false
 			continue
 		}
@@ -72,28 +72,28 @@ func (v *validator) checkCategories(lk, value string) bool {
 				mains++
 			}
 			if mains > 1 {
-				v.hintf("value \"%s\" for key \"%s\" in group \"%s\" contains more than one main category; application might appear more than once in the application menu", value, lk, g)
+				v.hintf("category-main-multiple", "value \"%s\" for key \"%s\" in group \"%s\" contains more than one main category; application might appear more than once in the application menu", value, lk, g)
 			}
 		}
 		if c.deprecated {
-			v.warningf("value \"%s\" for key \"%s\" in group \"%s\" contains a deprecated value \"%s\"", value, lk, g, name)
+			v.warningf("category-deprecated", "value \"%s\" for key \"%s\" in group \"%s\" contains a deprecated value \"%s\"", value, lk, g, name)
 		}
 		if c.needsOnlyShowIn {
 			if _, found := v.currentKeys["OnlyShowIn"]; !found {
-				v.errorf("value item \"%s\" in key \"%s\" in group \"%s\" is a reserved category, so a \"OnlyShowIn\" key must be included", name, lk, g)
+				v.errorf("category-reserved", "value item \"%s\" in key \"%s\" in group \"%s\" is a reserved category, so a \"OnlyShowIn\" key must be included", name, lk, g)
 				ok = false
 			}
 		}
 		if len(c.requires) > 0 && !anyAlternativePresent(c.requires, has) {
-			v.futuref("value item \"%s\" in key \"%s\" in group \"%s\" requires another category to be present among the following categories: %s", name, lk, g, strings.Join(c.requires, ", or "))
+			v.futuref("category-requires", "value item \"%s\" in key \"%s\" in group \"%s\" requires another category to be present among the following categories: %s", name, lk, g, strings.Join(c.requires, ", or "))
 			ok = false
 		}
 		if len(c.suggests) > 0 && !anyAlternativePresent(c.suggests, has) {
-			v.hintf("value item \"%s\" in key \"%s\" in group \"%s\" can be extended with another category among the following categories: %s", name, lk, g, strings.Join(c.suggests, ", or "))
+			v.hintf("category-suggests", "value item \"%s\" in key \"%s\" in group \"%s\" can be extended with another category among the following categories: %s", name, lk, g, strings.Join(c.suggests, ", or "))
 		}
 	}
 	if mains == 0 {
-		v.hintf("value \"%s\" for key \"%s\" in group \"%s\" does not contain a registered main category; application might only show up in a \"catch-all\" section of the application menu", value, lk, g)
+		v.hintf("category-main-missing", "value \"%s\" for key \"%s\" in group \"%s\" does not contain a registered main category; application might only show up in a \"catch-all\" section of the application menu", value, lk, g)
 	}
 	return ok
 }

@@ -10,14 +10,14 @@ func (v *validator) checkType(lk, value string) bool {
 	for _, t := range registeredTypes {
 		if t.name == value {
 			if t.deprecated {
-				v.warningf("value \"%s\" for key \"%s\" in group \"%s\" is deprecated", value, lk, v.current)
+				v.warningf("type-deprecated", "value \"%s\" for key \"%s\" in group \"%s\" is deprecated", value, lk, v.current)
 			}
 			v.typ = t.name
 			return true
 		}
 	}
 	v.typ = ""
-	v.errorf("value \"%s\" for key \"%s\" in group \"%s\" is not a registered type value (\"Application\", \"Link\" and \"Directory\")", value, lk, v.current)
+	v.errorf("type", "value \"%s\" for key \"%s\" in group \"%s\" is not a registered type value (\"Application\", \"Link\" and \"Directory\")", value, lk, v.current)
 	return false
 }
 
@@ -33,7 +33,7 @@ func (v *validator) checkVersion(lk, value string) bool {
 	if len(value) == 5 && strings.HasPrefix(value, "0.9.") && value[4] >= '3' && value[4] <= '8' {
 		return true
 	}
-	v.errorf("value \"%s\" for key \"%s\" in group \"%s\" is not a known version", value, lk, v.current)
+	v.errorf("version", "value \"%s\" for key \"%s\" in group \"%s\" is not a known version", value, lk, v.current)
 	return false
 }
 
@@ -61,7 +61,7 @@ func (v *validator) checkComment(lk, value string) bool {
 	suffix := lk[len("Comment"):]
 	for _, other := range []string{"Name", "GenericName"} {
 		if kv, ok := v.currentKeys[other+suffix]; ok && asciiEqualFold(value, kv.value) {
-			v.warningf("value \"%s\" for key \"%s\" in group \"%s\" looks the same as that of key \"%s\"", value, lk, v.current, kv.key)
+			v.warningf("comment-redundant", "value \"%s\" for key \"%s\" in group \"%s\" looks the same as that of key \"%s\"", value, lk, v.current, kv.key)
 			return false
 		}
 	}
@@ -72,17 +72,17 @@ func (v *validator) checkIcon(lk, value string) bool {
 	g := v.current
 	if strings.HasPrefix(value, "/") {
 		if strings.HasSuffix(value, "/") {
-			v.errorf("value \"%s\" for key \"%s\" in group \"%s\" is an absolute path to a directory, instead of being an absolute path to an icon or an icon name", value, lk, g)
+			v.errorf("icon-directory", "value \"%s\" for key \"%s\" in group \"%s\" is an absolute path to a directory, instead of being an absolute path to an icon or an icon name", value, lk, g)
 			return false
 		}
 		return true
 	}
 	if strings.Contains(value, "/") {
-		v.errorf("value \"%s\" for key \"%s\" in group \"%s\" looks like a relative path, instead of being an absolute path to an icon or an icon name", value, lk, g)
+		v.errorf("icon-relative-path", "value \"%s\" for key \"%s\" in group \"%s\" looks like a relative path, instead of being an absolute path to an icon or an icon name", value, lk, g)
 		return false
 	}
 	if strings.HasSuffix(value, ".png") || strings.HasSuffix(value, ".xpm") || strings.HasSuffix(value, ".svg") {
-		v.futuref("value \"%s\" for key \"%s\" in group \"%s\" is an icon name with an extension, but there should be no extension as described in the Icon Theme Specification if the value is not an absolute path", value, lk, g)
+		v.futuref("icon-extension", "value \"%s\" for key \"%s\" in group \"%s\" is an icon name with an extension, but there should be no extension as described in the Icon Theme Specification if the value is not an absolute path", value, lk, g)
 		return false
 	}
 	return true
@@ -102,14 +102,14 @@ func (v *validator) checkShowIn(lk, value string) bool {
 	g := v.current
 	ok := true
 	if v.showIn {
-		v.errorf("only one of \"OnlyShowIn\" and \"NotShowIn\" keys may appear in group \"%s\"", g)
+		v.errorf("show-in-both", "only one of \"OnlyShowIn\" and \"NotShowIn\" keys may appear in group \"%s\"", g)
 		ok = false
 	}
 	v.showIn = true
 	seen := map[string]bool{}
 	for _, item := range listItems(value) {
 		if seen[item] {
-			v.warningf("value \"%s\" for key \"%s\" in group \"%s\" contains \"%s\" more than once", value, lk, g, item)
+			v.warningf("duplicate-item", "value \"%s\" for key \"%s\" in group \"%s\" contains \"%s\" more than once", value, lk, g, item)
 			continue
 		}
 		seen[item] = true
@@ -117,7 +117,7 @@ func (v *validator) checkShowIn(lk, value string) bool {
 			continue
 		}
 		if !contains(v.profile.showInValues(), item) {
-			v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains an unregistered value \"%s\"; values extending the format should start with \"X-\"", value, lk, g, item)
+			v.errorf("unregistered-value", "value \"%s\" for key \"%s\" in group \"%s\" contains an unregistered value \"%s\"; values extending the format should start with \"X-\"", value, lk, g, item)
 			ok = false
 		}
 	}
@@ -126,7 +126,7 @@ func (v *validator) checkShowIn(lk, value string) bool {
 
 func (v *validator) checkAbsolutePath(lk, value string) bool {
 	if !strings.HasPrefix(value, "/") {
-		v.warningf("value \"%s\" for key \"%s\" in group \"%s\" does not look like an absolute path", value, lk, v.current)
+		v.warningf("path-not-absolute", "value \"%s\" for key \"%s\" in group \"%s\" does not look like an absolute path", value, lk, v.current)
 	}
 	return true
 }
@@ -135,7 +135,7 @@ func (v *validator) checkEncoding(lk, value string) bool {
 	if value == "UTF-8" || value == "Legacy-Mixed" {
 		return true
 	}
-	v.errorf("value \"%s\" for key \"%s\" in group \"%s\" is not a registered encoding value (\"UTF-8\", and \"Legacy-Mixed\")", value, lk, v.current)
+	v.errorf("encoding", "value \"%s\" for key \"%s\" in group \"%s\" is not a registered encoding value (\"UTF-8\", and \"Legacy-Mixed\")", value, lk, v.current)
 	return false
 }
 
@@ -145,17 +145,17 @@ func (v *validator) checkActions(lk, value string) bool {
 	for i, a := range items {
 		if a == "" {
 			if i+1 < len(items) {
-				v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains an empty action", value, lk, g)
+				v.errorf("actions-empty", "value \"%s\" for key \"%s\" in group \"%s\" contains an empty action", value, lk, g)
 				return false
 			}
 			continue
 		}
 		if v.actionValues.has[a] {
-			v.warningf("value \"%s\" for key \"%s\" in group \"%s\" contains action \"%s\" more than once", value, lk, g, a)
+			v.warningf("duplicate-item", "value \"%s\" for key \"%s\" in group \"%s\" contains action \"%s\" more than once", value, lk, g, a)
 			continue
 		}
 		if !keyIsValid(a) {
-			v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains invalid action identifier \"%s\", only alphanumeric characters and '-' are allowed", value, lk, g, a)
+			v.errorf("actions-id", "value \"%s\" for key \"%s\" in group \"%s\" contains invalid action identifier \"%s\", only alphanumeric characters and '-' are allowed", value, lk, g, a)
 			return false
 		}
 		v.actionValues.add(a)
@@ -195,11 +195,11 @@ func (v *validator) checkImplements(lk, value string) bool {
 	g := v.current
 	for _, iface := range strings.Split(value, ";") {
 		if !isInterfaceName(iface) {
-			v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains an invalid interface name \"%s\"", value, lk, g, iface)
+			v.errorf("implements", "value \"%s\" for key \"%s\" in group \"%s\" contains an invalid interface name \"%s\"", value, lk, g, iface)
 			return false
 		}
 		if v.interfaces.has[iface] {
-			v.warningf("value \"%s\" for key \"%s\" in group \"%s\" contains interface \"%s\" more than once", value, lk, g, iface)
+			v.warningf("duplicate-item", "value \"%s\" for key \"%s\" in group \"%s\" contains interface \"%s\" more than once", value, lk, g, iface)
 			continue
 		}
 		v.interfaces.add(iface)
@@ -217,6 +217,6 @@ func (v *validator) checkDBusActivatable(lk, value string) bool {
 			return true
 		}
 	}
-	v.errorf("DBusActivatable filename must conform to reverse-DNS notation")
+	v.errorf("dbus-filename", "DBusActivatable filename must conform to reverse-DNS notation")
 	return false
 }

@@ -14,7 +14,7 @@ func (v *validator) checkExec(lk, value string) bool {
 		if !flag {
 			return false
 		}
-		v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains an invalid field code \"%%%c\"", value, lk, g, c)
+		v.errorf("exec-field-code", "value \"%s\" for key \"%s\" in group \"%s\" contains an invalid field code \"%%%c\"", value, lk, g, c)
 		ok, flag = false, false
 		return true
 	}
@@ -32,7 +32,7 @@ func (v *validator) checkExec(lk, value string) bool {
 			} else if !escaped {
 				inQuote = true
 			} else {
-				v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains an escaped double quote (\\\\\") outside of a quote, but the double quote is a reserved character", value, lk, g)
+				v.errorf("exec-escaped-quote", "value \"%s\" for key \"%s\" in group \"%s\" contains an escaped double quote (\\\\\") outside of a quote, but the double quote is a reserved character", value, lk, g)
 				ok = false
 			}
 			escaped = false
@@ -42,13 +42,13 @@ func (v *validator) checkExec(lk, value string) bool {
 			}
 			if inQuote {
 				if !escaped {
-					v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains a non-escaped character '%c' in a quote, but it should be escaped with two backslashes (\"\\\\%c\")", value, lk, g, c, c)
+					v.errorf("exec-unescaped", "value \"%s\" for key \"%s\" in group \"%s\" contains a non-escaped character '%c' in a quote, but it should be escaped with two backslashes (\"\\\\%c\")", value, lk, g, c, c)
 					ok = false
 				} else {
 					escaped = false
 				}
 			} else {
-				v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains a reserved character '%c' outside of a quote", value, lk, g, c)
+				v.errorf("exec-reserved", "value \"%s\" for key \"%s\" in group \"%s\" contains a reserved character '%c' outside of a quote", value, lk, g, c)
 				ok = false
 			}
 		case '\\':
@@ -56,7 +56,7 @@ func (v *validator) checkExec(lk, value string) bool {
 				break
 			}
 			if i+1 == len(value) {
-				v.errorf("value \"%s\" for key \"%s\" in group \"%s\" ends in an incomplete escape sequence", value, lk, g)
+				v.errorf("exec-trailing-backslash", "value \"%s\" for key \"%s\" in group \"%s\" ends in an incomplete escape sequence", value, lk, g)
 				ok = false
 				break
 			}
@@ -72,7 +72,7 @@ func (v *validator) checkExec(lk, value string) bool {
 				break
 			}
 			if !inQuote {
-				v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains a reserved character '%c' outside of a quote", value, lk, g, c)
+				v.errorf("exec-reserved", "value \"%s\" for key \"%s\" in group \"%s\" contains a reserved character '%c' outside of a quote", value, lk, g, c)
 				ok = false
 			}
 		case '%':
@@ -80,7 +80,7 @@ func (v *validator) checkExec(lk, value string) bool {
 		case 'f', 'u', 'F', 'U':
 			if flag {
 				if fileCode {
-					v.errorf("value \"%s\" for key \"%s\" in group \"%s\" may contain at most one \"%%f\", \"%%u\", \"%%F\" or \"%%U\" field code", value, lk, g)
+					v.errorf("exec-file-codes", "value \"%s\" for key \"%s\" in group \"%s\" may contain at most one \"%%f\", \"%%u\", \"%%F\" or \"%%U\" field code", value, lk, g)
 					ok = false
 				}
 				fileCode, flag = true, false
@@ -89,7 +89,7 @@ func (v *validator) checkExec(lk, value string) bool {
 			flag = false
 		case 'd', 'D', 'n', 'N', 'v', 'm':
 			if flag {
-				v.warningf("value \"%s\" for key \"%s\" in group \"%s\" contains a deprecated field code \"%%%c\"", value, lk, g, c)
+				v.warningf("exec-deprecated-code", "value \"%s\" for key \"%s\" in group \"%s\" contains a deprecated field code \"%%%c\"", value, lk, g, c)
 				flag = false
 			}
 		default:
@@ -97,11 +97,11 @@ func (v *validator) checkExec(lk, value string) bool {
 		}
 	}
 	if inQuote {
-		v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains a quote which is not closed", value, lk, g)
+		v.errorf("exec-unclosed-quote", "value \"%s\" for key \"%s\" in group \"%s\" contains a quote which is not closed", value, lk, g)
 		ok = false
 	}
 	if flag {
-		v.errorf("value \"%s\" for key \"%s\" in group \"%s\" contains a non-complete field code", value, lk, g)
+		v.errorf("exec-incomplete-code", "value \"%s\" for key \"%s\" in group \"%s\" contains a non-complete field code", value, lk, g)
 		ok = false
 	}
 	return ok

@@ -31,6 +31,8 @@ func (s Severity) String() string {
 // Message is one problem found in a desktop entry file.
 type Message struct {
 	Severity Severity
+	// Rule is a stable identifier of the check, such as "exec-reserved".
+	Rule string
 	// Group and Key locate the problem when it concerns one key.
 	Group, Key string
 	// Text is the explanation, in desktop-file-validate's words.

@@ -103,15 +103,15 @@ func (v *validator) checkMimeTypes(lk, value string) bool {
 	seen := map[string]bool{}
 	for _, t := range listItems(value) {
 		if seen[t] {
-			v.warningf("value \"%s\" for key \"%s\" in group \"%s\" contains \"%s\" more than once", value, lk, g, t)
+			v.warningf("duplicate-item", "value \"%s\" for key \"%s\" in group \"%s\" contains \"%s\" more than once", value, lk, g, t)
 			continue
 		}
 		seen[t] = true
 		switch validity, why := mimeTypeValidity(t); validity {
 		case mimeDiscouraged:
-			v.warningf("value \"%s\" for key \"%s\" in group \"%s\" contains value \"%s\" which is a MIME type that should probably not be used: %s", value, lk, g, t, why)
+			v.warningf("mime-discouraged", "value \"%s\" for key \"%s\" in group \"%s\" contains value \"%s\" which is a MIME type that should probably not be used: %s", value, lk, g, t, why)
 		case mimeInvalid:
-			v.futuref("value \"%s\" for key \"%s\" in group \"%s\" contains value \"%s\" which is an invalid MIME type: %s", value, lk, g, t, why)
+			v.futuref("mime-invalid", "value \"%s\" for key \"%s\" in group \"%s\" contains value \"%s\" which is an invalid MIME type: %s", value, lk, g, t, why)
 			ok = false
 		}
 	}

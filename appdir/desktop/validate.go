@@ -91,7 +91,7 @@ func ValidateFile(path string, p Profile) ([]Message, error) {
 		return nil, fmt.Errorf("validating desktop file: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return []Message{{Severity: Error, Text: "file is not a regular file"}}, nil
+		return []Message{{Severity: Error, Rule: "not-regular", Text: "file is not a regular file"}}, nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -111,7 +111,7 @@ func Validate(name string, data []byte, p Profile) []Message {
 		kindKeys:  map[keyKind][]string{},
 	}
 	if len(data) == 0 {
-		v.errorf("file is empty")
+		v.errorf("empty-file", "file is empty")
 	} else {
 		v.parse(data)
 	}
@@ -124,14 +124,16 @@ func Validate(name string, data []byte, p Profile) []Message {
 	return v.msgs
 }
 
-func (v *validator) add(s Severity, format string, args ...any) {
-	v.msgs = append(v.msgs, Message{Severity: s, Group: v.current, Text: fmt.Sprintf(format, args...)})
+func (v *validator) add(s Severity, rule, format string, args ...any) {
+	v.msgs = append(v.msgs, Message{Severity: s, Rule: rule, Group: v.current, Text: fmt.Sprintf(format, args...)})
 }
 
-func (v *validator) errorf(format string, args ...any)   { v.add(Error, format, args...) }
-func (v *validator) futuref(format string, args ...any)  { v.add(FutureError, format, args...) }
-func (v *validator) warningf(format string, args ...any) { v.add(Warning, format, args...) }
-func (v *validator) hintf(format string, args ...any)    { v.add(Hint, format, args...) }
+func (v *validator) errorf(rule, format string, args ...any) { v.add(Error, rule, format, args...) }
+func (v *validator) futuref(rule, format string, args ...any) {
+	v.add(FutureError, rule, format, args...)
+}
+func (v *validator) warningf(rule, format string, args ...any) { v.add(Warning, rule, format, args...) }
+func (v *validator) hintf(rule, format string, args ...any)    { v.add(Hint, rule, format, args...) }
 
 // keyMessage attaches key to the last message added.
 func (v *validator) keyMessage(key string) {
@@ -148,7 +150,7 @@ func (v *validator) parse(data []byte) {
 		switch c {
 		case '\r':
 			if !v.crReported {
-				v.errorf("file contains at least one line ending with a carriage return, "+
+				v.errorf("carriage-return", "file contains at least one line ending with a carriage return, "+
 					"while lines should only be separated by a line feed character. First such line is: \"%s\"",
 					cString(line))
 				v.crReported = true
@@ -188,12 +190,12 @@ const asciiSpace = " \t\n\v\f\r"
 
 func (v *validator) parseLine(raw []byte) {
 	if !v.utf8Warned && (!utf8.Valid(raw) || bytes.IndexByte(raw, 0) >= 0) {
-		v.warningf("file contains lines that are not UTF-8 encoded. There is no guarantee the validator will correctly work.")
+		v.warningf("not-utf8", "file contains lines that are not UTF-8 encoded. There is no guarantee the validator will correctly work.")
 		v.utf8Warned = true
 	}
 	line := cString(raw)
 	if line != "" && isSpace(line[0]) {
-		v.errorf("line \"%s\" starts with a space. Comment, group and key-value lines should not start with a space. "+
+		v.errorf("leading-space", "line \"%s\" starts with a space. Comment, group and key-value lines should not start with a space. "+
 			"The validation will continue, with the leading spaces ignored.", line)
 		line = strings.TrimLeft(line, asciiSpace)
 	}
@@ -208,13 +210,13 @@ func (v *validator) parseLine(raw []byte) {
 		key := strings.TrimRight(line[:eq], asciiSpace)
 		value := strings.TrimLeft(line[eq+1:], asciiSpace)
 		if !v.inGroup {
-			v.errorf("file contains entry \"%s\" before the first group, but only comments are accepted before the first group", line)
+			v.errorf("entry-before-group", "file contains entry \"%s\" before the first group, but only comments are accepted before the first group", line)
 			return
 		}
 		v.groupKeys[v.current] = append(v.groupKeys[v.current], keyValue{key, value})
 		return
 	}
-	v.errorf("file contains line \"%s\", which is not a comment, a group or an entry", line)
+	v.errorf("invalid-line", "file contains line \"%s\", which is not a comment, a group or an entry", line)
 }
 
 // groupLine reports whether line looks like a group header and returns the
@@ -225,20 +227,20 @@ func (v *validator) groupLine(line string) (string, bool) {
 		return "", false
 	}
 	if chomped != line {
-		v.errorf("line \"%s\" ends with a space, but looks like a group. The validation will continue, with the trailing spaces ignored.", line)
+		v.errorf("group-trailing-space", "line \"%s\" ends with a space, but looks like a group. The validation will continue, with the trailing spaces ignored.", line)
 	}
 	return chomped[1 : len(chomped)-1], true
 }
 
 func (v *validator) startGroup(group string) {
 	if !v.inGroup && group != groupMain && group != groupKDEMain {
-		v.errorf("first group is not \"%s\"", groupMain)
+		v.errorf("first-group", "first group is not \"%s\"", groupMain)
 	}
 	if v.inGroup && v.current != group {
 		v.checkGroupKeys()
 	}
 	if _, dup := v.groupKeys[group]; dup {
-		v.errorf("file contains multiple groups named \"%s\", but multiple groups may not have the same name", group)
+		v.errorf("duplicate-group", "file contains multiple groups named \"%s\", but multiple groups may not have the same name", group)
 	} else {
 		v.checkGroupName(group)
 		v.groupKeys[group] = nil
@@ -249,7 +251,7 @@ func (v *validator) startGroup(group string) {
 func (v *validator) checkGroupName(group string) {
 	for i := 0; i < len(group); i++ {
 		if c := group[i]; c < 0x20 || c == 0x7f || c == '[' || c == ']' {
-			v.errorf("file contains group \"%s\", but group names may contain all ASCII characters except for [ and ] and control characters", group)
+			v.errorf("group-name", "file contains group \"%s\", but group names may contain all ASCII characters except for [ and ] and control characters", group)
 			return
 		}
 	}
@@ -257,25 +259,25 @@ func (v *validator) checkGroupName(group string) {
 	case strings.HasPrefix(group, "X-"):
 	case group == groupMain:
 		if v.mainGroup == groupKDEMain {
-			v.warningf("file contains groups \"%s\" and \"%s\", which play the same role", groupKDEMain, groupMain)
+			v.warningf("main-groups", "file contains groups \"%s\" and \"%s\", which play the same role", groupKDEMain, groupMain)
 		}
 		v.mainGroup = groupMain
 	case group == groupKDEMain:
-		v.warningf("file contains group \"%s\", which is deprecated in favor of \"%s\"", group, groupMain)
+		v.warningf("kde-group", "file contains group \"%s\", which is deprecated in favor of \"%s\"", group, groupMain)
 		if v.mainGroup == groupMain {
-			v.warningf("file contains groups \"%s\" and \"%s\", which play the same role", groupMain, groupKDEMain)
+			v.warningf("main-groups", "file contains groups \"%s\" and \"%s\", which play the same role", groupMain, groupKDEMain)
 		}
 		v.mainGroup = groupKDEMain
 	case strings.HasPrefix(group, groupAction):
 		action := group[len(groupAction):]
 		if !keyIsValid(action) {
-			v.errorf("file contains group \"%s\", which has an invalid action identifier, only alphanumeric characters and '-' are allowed", group)
+			v.errorf("action-group-id", "file contains group \"%s\", which has an invalid action identifier, only alphanumeric characters and '-' are allowed", group)
 			return
 		}
 		v.actionGroups.add(action)
 	case v.profile != Profile026 && v.interfaces.has[group]:
 	default:
-		v.errorf("file contains group \"%s\", but groups extending the format should start with \"X-\"", group)
+		v.errorf("group-unknown", "file contains group \"%s\", but groups extending the format should start with \"X-\"", group)
 	}
 }
 
@@ -331,12 +333,12 @@ func (v *validator) checkGroupKeys() {
 	for _, kv := range keys {
 		key, locale, ok := splitLocale(kv.key)
 		if !ok {
-			v.errorf("file contains key \"%s\" in group \"%s\", but key names must contain only the characters A-Za-z0-9- (they may have a \"[LOCALE]\" postfix)", kv.key, g)
+			v.errorf("key-name", "file contains key \"%s\" in group \"%s\", but key names must contain only the characters A-Za-z0-9- (they may have a \"[LOCALE]\" postfix)", kv.key, g)
 			v.keyMessage(kv.key)
 		}
 		if count[kv.key] > 1 {
 			delete(count, kv.key)
-			v.errorf("file contains multiple keys named \"%s\" in group \"%s\"", kv.key, g)
+			v.errorf("duplicate-key", "file contains multiple keys named \"%s\" in group \"%s\"", kv.key, g)
 			v.keyMessage(kv.key)
 		}
 		if !ok {
@@ -370,11 +372,11 @@ func (v *validator) checkKnownKey(lk, key, locale, value string, defs []keyDef) 
 			if strings.HasPrefix(key, "X-") {
 				return true
 			}
-			v.errorf("file contains key \"%s\" in group \"%s\", but \"%s\" is not defined as a locale string", lk, g, key)
+			v.errorf("key-not-localizable", "file contains key \"%s\" in group \"%s\", but \"%s\" is not defined as a locale string", lk, g, key)
 			return false
 		}
 		if d.deprecated {
-			v.warningf("key \"%s\" in group \"%s\" is deprecated", lk, g)
+			v.warningf("key-deprecated", "key \"%s\" in group \"%s\" is deprecated", lk, g)
 		}
 		if strings.HasPrefix(key, "X-") {
 			return true
@@ -391,7 +393,7 @@ func (v *validator) checkKnownKey(lk, key, locale, value string, defs []keyDef) 
 		return true
 	}
 	if !strings.HasPrefix(key, "X-") {
-		v.errorf("file contains key \"%s\" in group \"%s\", but keys extending the format should start with \"X-\"", key, g)
+		v.errorf("key-unknown", "file contains key \"%s\" in group \"%s\", but keys extending the format should start with \"X-\"", key, g)
 		return false
 	}
 	return true
@@ -415,7 +417,7 @@ func (v *validator) checkValueType(t valueType, key, locale, value string) bool 
 	switch t {
 	case typeString:
 		if _, bad := hasControl(value); bad {
-			v.errorf("value \"%s\" for string key \"%s\" in group \"%s\" contains invalid characters, string values may contain all ASCII characters except for control characters", value, key, g)
+			v.errorf("string-chars", "value \"%s\" for string key \"%s\" in group \"%s\" contains invalid characters, string values may contain all ASCII characters except for control characters", value, key, g)
 			return false
 		}
 	case typeStringList, typeRegexpList:
@@ -424,16 +426,16 @@ func (v *validator) checkValueType(t valueType, key, locale, value string) bool 
 			kind = "regexp"
 		}
 		if c, bad := hasControl(value); bad {
-			v.errorf("value \"%s\" for %s list key \"%s\" in group \"%s\" contains invalid character '%c', %s list values may contain all ASCII characters except for control characters", value, kind, key, g, c, kind)
+			v.errorf("list-chars", "value \"%s\" for %s list key \"%s\" in group \"%s\" contains invalid character '%c', %s list values may contain all ASCII characters except for control characters", value, kind, key, g, c, kind)
 			return false
 		}
 	case typeBoolean:
 		switch value {
 		case "true", "false":
 		case "0", "1":
-			v.warningf("boolean key \"%s\" in group \"%s\" has value \"%s\", which is deprecated: boolean values should be \"false\" or \"true\"", key, g, value)
+			v.warningf("boolean-deprecated", "boolean key \"%s\" in group \"%s\" has value \"%s\", which is deprecated: boolean values should be \"false\" or \"true\"", key, g, value)
 		default:
-			v.errorf("value \"%s\" for boolean key \"%s\" in group \"%s\" contains invalid characters, boolean values must be \"false\" or \"true\"", value, key, g)
+			v.errorf("boolean", "value \"%s\" for boolean key \"%s\" in group \"%s\" contains invalid characters, boolean values must be \"false\" or \"true\"", value, key, g)
 			return false
 		}
 	case typeLocaleString, typeLocaleStringList:
@@ -442,11 +444,11 @@ func (v *validator) checkValueType(t valueType, key, locale, value string) bool 
 			kind = "locale string list"
 		}
 		if !utf8.ValidString(value) {
-			v.errorf("value \"%s\" for %s key \"%s\" in group \"%s\" contains invalid UTF-8 characters, %s values should be encoded in UTF-8", value, kind, lk, g, kind)
+			v.errorf("value-utf8", "value \"%s\" for %s key \"%s\" in group \"%s\" contains invalid UTF-8 characters, %s values should be encoded in UTF-8", value, kind, lk, g, kind)
 			return false
 		}
 		if _, ok := v.currentKeys[key]; !ok {
-			v.errorf("key \"%s\" in group \"%s\" is a localized key, but there is no non-localized key \"%s\"", lk, g, key)
+			v.errorf("localized-without-base", "key \"%s\" in group \"%s\" is a localized key, but there is no non-localized key \"%s\"", lk, g, key)
 			return false
 		}
 	}
@@ -461,7 +463,7 @@ func (v *validator) checkRequiredKeys(group string, defs []keyDef) {
 	}
 	for _, d := range defs {
 		if d.required && !present[d.name] {
-			v.msgs = append(v.msgs, Message{Severity: Error, Group: group, Key: d.name,
+			v.msgs = append(v.msgs, Message{Severity: Error, Rule: "required-key", Group: group, Key: d.name,
 				Text: fmt.Sprintf("required key \"%s\" in group \"%s\" is not present", d.name, group)})
 		}
 	}
@@ -485,7 +487,7 @@ func (v *validator) checkTypeKeys() {
 	names := map[keyKind]string{kindApplication: "Application", kindLink: "Link", kindFSDevice: "FSDevice", kindMimeType: "MimeType"}
 	for _, k := range forbidden {
 		for _, lk := range v.kindKeys[k] {
-			v.msgs = append(v.msgs, Message{Severity: Error, Group: v.mainGroup, Key: lk,
+			v.msgs = append(v.msgs, Message{Severity: Error, Rule: "type-key", Group: v.mainGroup, Key: lk,
 				Text: fmt.Sprintf("key \"%s\" is present in group \"%s\", but the type is \"%s\" while this key is only valid for type \"%s\"", lk, v.mainGroup, v.typ, names[k])})
 		}
 	}
@@ -501,11 +503,11 @@ func (v *validator) checkActionGroups() {
 		}
 	}
 	for _, a := range v.actionValues.live() {
-		v.msgs = append(v.msgs, Message{Severity: Error, Group: v.mainGroup, Key: "Actions",
+		v.msgs = append(v.msgs, Message{Severity: Error, Rule: "action-without-group", Group: v.mainGroup, Key: "Actions",
 			Text: fmt.Sprintf("action \"%s\" is defined, but there is no matching \"%s\" group", a, groupAction+a)})
 	}
 	for _, a := range v.actionGroups.live() {
-		v.msgs = append(v.msgs, Message{Severity: Error, Group: groupAction + a,
+		v.msgs = append(v.msgs, Message{Severity: Error, Rule: "action-group-unused", Group: groupAction + a,
 			Text: fmt.Sprintf("action group \"%s\" exists, but there is no matching action \"%s\"", groupAction+a, a)})
 	}
 }
@@ -514,15 +516,15 @@ func (v *validator) checkFilename() {
 	v.current = ""
 	if v.typ == "Directory" {
 		if !strings.HasSuffix(v.filename, ".directory") {
-			v.errorf("file is of type \"Directory\", but filename does not have a .directory extension")
+			v.errorf("filename", "file is of type \"Directory\", but filename does not have a .directory extension")
 		}
 		return
 	}
 	switch {
 	case strings.HasSuffix(v.filename, ".desktop"):
 	case strings.HasSuffix(v.filename, ".kdelnk"):
-		v.warningf("filename has a .kdelnk extension, which is deprecated in favor of .desktop")
+		v.warningf("filename", "filename has a .kdelnk extension, which is deprecated in favor of .desktop")
 	default:
-		v.errorf("filename does not have a .desktop extension")
+		v.errorf("filename", "filename does not have a .desktop extension")
 	}
 }

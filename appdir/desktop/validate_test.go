@@ -227,3 +227,15 @@ func ExampleValidate() {
 	// foo.desktop: error: value "foo %x" for key "Exec" in group "Desktop Entry" contains an invalid field code "%x"
 	// foo.desktop: error: value "false " for boolean key "Terminal" in group "Desktop Entry" contains invalid characters, boolean values must be "false" or "true"
 }
+
+// TestEveryRuleHasFix makes sure each message of the cases carries a rule
+// with a fix.
+func TestEveryRuleHasFix(t *testing.T) {
+	for _, tc := range validateCases {
+		for _, m := range Validate("x.desktop", []byte(tc.data), tc.profile) {
+			if _, ok := fixes[m.Rule]; !ok {
+				t.Errorf("%s: message %q has rule %q without a fix", tc.name, m.Text, m.Rule)
+			}
+		}
+	}
+}
