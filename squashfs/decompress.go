@@ -105,6 +105,11 @@ func (z *zlibBlockDecompressor) decompress(dst, src []byte, limit int) ([]byte, 
 type xzBlockDecompressor struct{}
 
 func (xzBlockDecompressor) decompress(dst, src []byte, limit int) ([]byte, error) {
+	// The decoder allocates the dictionary the stream asks for: check its
+	// size first, so that a hostile block cannot ask for gigabytes.
+	if err := checkXZDict(src, maxDictSize); err != nil {
+		return nil, err
+	}
 	xr, err := xz.ReaderConfig{SingleStream: true}.NewReader(bytes.NewReader(src))
 	if err != nil {
 		return nil, err
@@ -117,7 +122,7 @@ func (xzBlockDecompressor) decompress(dst, src []byte, limit int) ([]byte, error
 type lzmaBlockDecompressor struct{}
 
 func (lzmaBlockDecompressor) decompress(dst, src []byte, limit int) ([]byte, error) {
-	lr, err := lzma.NewReader(bytes.NewReader(src))
+	lr, err := lzma.ReaderConfig{DictCap: maxDictSize}.NewReader(bytes.NewReader(src))
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +153,69 @@ func (lzoBlockDecompressor) decompress(dst, src []byte, limit int) ([]byte, erro
 		return nil, err
 	}
 	return dst[:n], nil
+}
+
+// maxDictSize bounds the dictionary (or window) a block may ask for. The
+// kernel allows at most the block size; other writers use up to 8 MiB.
+const maxDictSize = 8 << 20
+
+// checkXZDict reads the first block header of the .xz stream src and fails
+// unless its LZMA2 dictionary is at most limit bytes.
+func checkXZDict(src []byte, limit int) error {
+	const streamHeader = 12
+	if len(src) < streamHeader+2 {
+		return errors.New("xz stream too short")
+	}
+	h := src[streamHeader:]
+	size := (int(h[0]) + 1) * 4
+	if h[0] == 0 || size > len(h) {
+		return errors.New("xz block header truncated")
+	}
+	h, flags := h[2:size-4], h[1] // drop size, flags and the CRC32
+	nfilters := int(flags&3) + 1
+	varint := func() (uint64, bool) {
+		var v uint64
+		for i := 0; i < 9 && i < len(h); i++ {
+			v |= uint64(h[i]&0x7f) << (7 * i)
+			if h[i]&0x80 == 0 {
+				h = h[i+1:]
+				return v, true
+			}
+		}
+		return 0, false
+	}
+	for _, bit := range []byte{0x40, 0x80} { // compressed and uncompressed sizes
+		if flags&bit != 0 {
+			if _, ok := varint(); !ok {
+				return errors.New("xz block header truncated")
+			}
+		}
+	}
+	for i := 0; i < nfilters; i++ {
+		id, ok1 := varint()
+		n, ok2 := varint()
+		if !ok1 || !ok2 || n > uint64(len(h)) {
+			return errors.New("xz filter flags truncated")
+		}
+		props := h[:n]
+		h = h[n:]
+		if id != 0x21 {
+			continue
+		}
+		if len(props) != 1 || props[0] > 40 {
+			return errors.New("invalid xz LZMA2 properties")
+		}
+		b := uint64(props[0])
+		dict := uint64(1)<<32 - 1
+		if b < 40 {
+			dict = (2 | b&1) << (b/2 + 11)
+		}
+		if dict > uint64(limit) {
+			return fmt.Errorf("xz dictionary of %d bytes is larger than %d", dict, limit)
+		}
+		return nil
+	}
+	return errors.New("xz block without an LZMA2 filter")
 }
 
 // readLimited reads r to its end into dst[:0], failing when it holds more

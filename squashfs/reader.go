@@ -57,9 +57,11 @@ type Reader struct {
 	dirs   *readCache[uint64, []dirEntry]
 
 	root      *Inode
-	prefetch  chan struct{} // bounds read-ahead goroutines
-	zeroBlock []byte        // block of zeros for sparse blocks; never written
-	bufPool   sync.Pool     // compressed-block read buffers (*[]byte)
+	parentsMu sync.Mutex
+	parents   map[uint64]uint64 // listing key of each directory -> its parent's
+	prefetch  chan struct{}     // bounds read-ahead goroutines
+	zeroBlock []byte            // block of zeros for sparse blocks; never written
+	bufPool   sync.Pool         // compressed-block read buffers (*[]byte)
 }
 
 // metaBlock is one decompressed metadata block and where the next starts.
@@ -103,6 +105,7 @@ func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
 	r.inodes = newReadCache[uint64, *Inode](inodeCacheCost)
 	r.dirs = newReadCache[uint64, []dirEntry](dirCacheEntries)
 	r.prefetch = make(chan struct{}, runtime.GOMAXPROCS(0))
+	r.parents = make(map[uint64]uint64)
 
 	if sb.InodeTableStart < SuperblockSize || sb.InodeTableStart >= sb.DirectoryTableStart || sb.DirectoryTableStart >= sb.BytesUsed {
 		return nil, formatErrorf(64, "inode table at %#x and directory table at %#x are out of order or outside the image of %d bytes",

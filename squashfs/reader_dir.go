@@ -35,6 +35,9 @@ func (r *Reader) readDir(dir *Inode) ([]dirEntry, error) {
 		if err != nil {
 			return nil, 0, fmt.Errorf("directory inode %d: %w", dir.Number, err)
 		}
+		if err := r.checkSubdirs(dir, entries); err != nil {
+			return nil, 0, err
+		}
 		return entries, int64(len(entries)) + 1, nil
 	})
 }
@@ -100,6 +103,47 @@ func (r *Reader) scanDir(dir *Inode, block uint64, off uint16, length int64, fn 
 			if !fn(e) {
 				return nil
 			}
+		}
+	}
+	return nil
+}
+
+// listingKey identifies a directory by where its listing starts, so that
+// two inodes sharing one listing count as the same directory.
+func listingKey(dir *Inode) uint64 { return uint64(dir.dirBlock)<<16 | uint64(dir.dirOff) }
+
+// checkSubdirs records dir as the parent of each non-empty subdirectory and
+// fails when a directory would have two parents or contain the root: the
+// tree would then have a cycle or a hard-linked directory, which a walk
+// could follow forever.
+func (r *Reader) checkSubdirs(dir *Inode, entries []dirEntry) error {
+	own := listingKey(dir)
+	for _, e := range entries {
+		if e.typ != typeDir {
+			continue
+		}
+		child, err := r.inode(e.ref)
+		if err != nil {
+			return fmt.Errorf("directory inode %d: entry %q: %w", dir.Number, e.name, err)
+		}
+		if !child.Mode.IsDir() {
+			return formatErrorf(r.inodeStart+int64(e.ref>>16), "directory inode %d: entry %q is listed as a directory but its inode is %v", dir.Number, e.name, child.Mode.Type())
+		}
+		if child.dirLen == 0 {
+			continue
+		}
+		key := listingKey(child)
+		if key == own || key == listingKey(r.root) {
+			return formatErrorf(r.dirStart+int64(dir.dirBlock), "directory cycle: %q in directory inode %d leads back to an ancestor", e.name, dir.Number)
+		}
+		r.parentsMu.Lock()
+		p, seen := r.parents[key]
+		if !seen {
+			r.parents[key] = own
+		}
+		r.parentsMu.Unlock()
+		if seen && p != own {
+			return formatErrorf(r.dirStart+int64(child.dirBlock), "directory %q (inode %d) appears in two directories: a cycle or a hard-linked directory", e.name, child.Number)
 		}
 	}
 	return nil

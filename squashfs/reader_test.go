@@ -3,6 +3,7 @@ package squashfs
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing/fstest"
 
 	"github.com/goappimage/goappimage/internal/testutil"
+	"golang.org/x/sys/unix"
 )
 
 // mksquashfsCompressors are the compressors of mksquashfs 4.5.1 that the
@@ -294,5 +296,106 @@ func TestReaderReadAtSeek(t *testing.T) {
 	}
 	if n, err := file.ReadAt(make([]byte, 10), int64(len(data))); n != 0 || err != io.EOF {
 		t.Errorf("ReadAt at end = %d, %v; want 0, EOF", n, err)
+	}
+}
+
+// TestReaderXattrs reads extended attributes of every stored prefix
+// ("security." needs root), including a value long enough that mksquashfs
+// may store it out of line when repeated.
+func TestReaderXattrs(t *testing.T) {
+	src := t.TempDir()
+	long := bytes.Repeat([]byte("v"), 3000)
+	want := map[string]map[string][]byte{
+		"a": {"user.one": []byte("1"), "user.long": long},
+		"b": {"user.long": long},
+		"d": {"user.dir": []byte("dir value")},
+	}
+	if os.Geteuid() == 0 {
+		want["a"]["trusted.t"] = []byte("trusted value")
+		want["a"]["security.s"] = []byte("security value")
+	}
+	for name, attrs := range want {
+		p := filepath.Join(src, name)
+		var err error
+		if name == "d" {
+			err = os.Mkdir(p, 0o755)
+		} else {
+			err = os.WriteFile(p, []byte(name), 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range attrs {
+			if err := unix.Lsetxattr(p, k, v, 0); err != nil {
+				t.Skipf("the temporary directory does not take xattr %s: %v", k, err)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(src, "none"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := openImage(t, mksquashfs(t, src, "-comp", "gzip"))
+	for name, attrs := range want {
+		fi, err := r.Lstat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := fi.Sys().(*Inode).Xattrs
+		if len(got) != len(attrs) {
+			t.Errorf("%s: got %d xattrs %v, want %d", name, len(got), got, len(attrs))
+		}
+		for k, v := range attrs {
+			if !bytes.Equal(got[k], v) {
+				t.Errorf("%s: xattr %s got %q, want %q", name, k, got[k], v)
+			}
+		}
+	}
+	fi, err := r.Lstat("none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := fi.Sys().(*Inode).Xattrs; x != nil {
+		t.Errorf("none: xattrs got %v, want nil", x)
+	}
+}
+
+// TestReaderDirectoryIndex looks names up in a directory large enough to
+// have an index, through the index (uncached) and through the decoded
+// listing (cached), and checks both agree with the listing.
+func TestReaderDirectoryIndex(t *testing.T) {
+	src := t.TempDir()
+	var names []string
+	for i := 0; i < 2000; i++ {
+		n := fmt.Sprintf("file-%04d-%s", i, strings.Repeat("x", i%40))
+		names = append(names, n)
+		if err := os.WriteFile(filepath.Join(src, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img := mksquashfs(t, src)
+	r := openImage(t, img)
+	if len(r.root.dirIndex) < 2 {
+		t.Fatalf("root directory has %d index entries, want several", len(r.root.dirIndex))
+	}
+	probe := append([]string{"", "a", "file-", "file-9999", "zzz", "file-0500-"}, names...)
+	for pass, cached := range []bool{false, true} {
+		if cached {
+			if _, err := r.readDir(r.root); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, n := range probe {
+			e, ok, err := r.lookup(r.root, n)
+			wantOK := i >= 6
+			if err != nil || ok != wantOK || (ok && e.name != n) {
+				t.Errorf("pass %d: lookup(%q) = %q, %v, %v; want found=%v", pass, n, e.name, ok, err, wantOK)
+			}
+		}
+	}
+	// A fresh reader: every lookup goes through the index.
+	r = openImage(t, img)
+	entries, err := r.ReadDir(".")
+	if err != nil || len(entries) != len(names) {
+		t.Fatalf("ReadDir = %d entries, %v; want %d", len(entries), err, len(names))
 	}
 }
