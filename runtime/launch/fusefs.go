@@ -73,7 +73,14 @@ func (n *node) Readdir(ctx context.Context) (fusefs.DirStream, syscall.Errno) {
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	list := make([]fuse.DirEntry, 0, len(entries))
+	list := make([]fuse.DirEntry, 0, len(entries)+2)
+	parent := n.attr.Ino
+	if _, p := n.Parent(); p != nil {
+		parent = p.StableAttr().Ino
+	}
+	list = append(list,
+		fuse.DirEntry{Name: ".", Mode: syscall.S_IFDIR, Ino: n.attr.Ino},
+		fuse.DirEntry{Name: "..", Mode: syscall.S_IFDIR, Ino: parent})
 	for _, e := range entries {
 		d := fuse.DirEntry{Name: e.Name(), Mode: unixMode(e.Type())}
 		if fi, err := e.Info(); err == nil {

@@ -1,0 +1,130 @@
+package launch
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/goappimage/goappimage/internal/testutil"
+	"github.com/goappimage/goappimage/runtime/internal/prep"
+)
+
+// printAppRun is an AppRun that prints its pid, arguments, the runtime's
+// variables and a file of the payload, then exits with $EXIT_WITH. With
+// $WAIT_FOR_SIGNAL it says "ready" and waits for SIGTERM, exiting 42 on it.
+const printAppRun = `#!/bin/sh
+echo "pid=$$"
+for a in "$@"; do echo "arg=$a"; done
+echo "APPIMAGE=$APPIMAGE"
+echo "APPDIR=$APPDIR"
+echo "OWD=$OWD"
+echo "ARGV0=$ARGV0"
+echo "HOME=$HOME"
+echo "data=$(cat "$APPDIR/data.txt")"
+if [ -n "$WAIT_FOR_SIGNAL" ]; then
+	trap 'echo "got TERM"; exit 42' TERM
+	echo ready
+	while :; do sleep 0.05; done
+fi
+exit ${EXIT_WITH:-0}
+`
+
+var (
+	runtimeOnce sync.Once
+	runtimeBin  []byte
+	runtimeErr  error
+)
+
+// hostRuntime returns the prepared x86_64 runtime built from the current
+// source.
+func hostRuntime(t *testing.T) []byte {
+	t.Helper()
+	runtimeOnce.Do(func() { runtimeBin, runtimeErr = prep.Build("x86_64") })
+	if runtimeErr != nil {
+		t.Fatal(runtimeErr)
+	}
+	return runtimeBin
+}
+
+// appDir writes an AppDir with printAppRun, data.txt and extra files.
+func appDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "AppDir")
+	files := map[string]string{"AppRun": printAppRun, "data.txt": "payload data", "usr/share/doc/readme": "read me"}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// makeAppImage packs dir with mksquashfs (an independent writer) and puts
+// runtime in front of it.
+func makeAppImage(t *testing.T, runtime []byte, dir string, mksquashfsArgs ...string) string {
+	t.Helper()
+	mksquashfs := testutil.Tool(t, "mksquashfs")
+	out := t.TempDir()
+	sqfs := filepath.Join(out, "payload.squashfs")
+	args := append([]string{dir, sqfs, "-noappend", "-quiet", "-no-progress", "-all-root"}, mksquashfsArgs...)
+	if b, err := exec.Command(mksquashfs, args...).CombinedOutput(); err != nil {
+		t.Fatalf("mksquashfs: %v\n%s", err, b)
+	}
+	payload, err := os.ReadFile(sqfs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := filepath.Join(out, "Test App.AppImage")
+	if err := os.WriteFile(app, append(append([]byte{}, runtime...), payload...), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// result is what one run of an AppImage did.
+type result struct {
+	stdout, stderr string
+	status         int
+	pid            int
+}
+
+// run runs app with args in the directory cwd and extra environment.
+func run(t *testing.T, app, cwd string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(app, args...)
+	cmd.Dir = cwd
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	res := result{stdout: stdout.String(), stderr: stderr.String(), status: cmd.ProcessState.ExitCode()}
+	if cmd.Process != nil {
+		res.pid = cmd.Process.Pid
+	}
+	if _, ok := err.(*exec.ExitError); err != nil && !ok {
+		t.Fatalf("running %s: %v", app, err)
+	}
+	return res
+}
+
+// values parses the "key=value" lines AppRun prints; repeated keys are
+// joined with "|".
+func values(out string) map[string]string {
+	m := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		if old, ok := m[k]; ok {
+			v = old + "|" + v
+		}
+		m[k] = v
+	}
+	return m
+}
