@@ -1,0 +1,513 @@
+package squashfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// ExtractOptions controls Reader.Extract. The zero value extracts
+// everything with GOMAXPROCS workers and refuses to replace existing files.
+type ExtractOptions struct {
+	// Patterns selects what to extract, matched against slash-separated
+	// paths relative to the image root ("usr/bin/app") as the AppImage
+	// runtime's --appimage-extract does: fnmatch with FNM_FILE_NAME and
+	// FNM_LEADING_DIR, so "*" does not cross "/" and a pattern matching a
+	// directory selects everything below it. The directories leading to
+	// a selected path are created too. Empty selects everything.
+	Patterns []string
+	// Workers is the number of goroutines writing file contents; 0 means
+	// GOMAXPROCS.
+	Workers int
+	// Overwrite replaces existing files, symlinks and special files. An
+	// existing directory is always reused; a symlink is never followed.
+	Overwrite bool
+	// KeepOwners gives every object the uid and gid stored in the image
+	// (which needs root). Otherwise the extracting user owns everything.
+	KeepOwners bool
+	// Progress, if set, is called with the number of content bytes each
+	// time some are written, from several goroutines at once.
+	Progress func(n int64)
+}
+
+// extractChunkBlocks is how many data blocks of one file a worker writes
+// per job, so that large files are written by several workers.
+const extractChunkBlocks = 32
+
+// Extract writes the image's tree (or the parts Patterns select) into the
+// directory dir, creating it if needed. Modes, mtimes, symlinks, hard
+// links and sparse holes are kept; devices are created only when running
+// as root (and skipped otherwise); owners with KeepOwners.
+//
+// Nothing is ever written outside dir: every object is created relative to
+// its parent directory's descriptor without following symlinks, names that
+// are not single path elements are refused, and an existing symlink where
+// a directory is needed is an error.
+func (r *Reader) Extract(ctx context.Context, dir string, opts ExtractOptions) error {
+	m, err := newExtractMatcher(opts.Patterns)
+	if err != nil {
+		return err
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	created := false
+	if err := os.Mkdir(dir, 0o700); err == nil {
+		created = true
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("squashfs: creating %s: %w", dir, err)
+	}
+	rootFd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("squashfs: opening %s: %w", dir, err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		unix.Close(rootFd)
+		return fmt.Errorf("squashfs: opening %s: %w", dir, err)
+	}
+	defer root.Close()
+
+	parent := ctx
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	x := &extractor{
+		r: r, opts: opts, match: m, dest: dir, root: root, ctx: ctx, cancel: cancel,
+		jobs: make(chan extractJob, workers*4), links: map[uint64]string{},
+		isRoot: os.Geteuid() == 0,
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x.work()
+		}()
+	}
+	top := &extractDir{fd: rootFd, ino: r.root, path: ".", made: true}
+	walkErr := x.walkDir(top, map[uint64]bool{listingKey(r.root): true}, 0)
+	close(x.jobs)
+	wg.Wait()
+	if walkErr != nil {
+		x.fail(walkErr)
+	}
+	// The top directory gets the root's metadata only when Extract made it.
+	if err := x.finishDir(top, created); err != nil {
+		x.fail(err)
+	}
+	if err := x.err(); err != nil {
+		return err
+	}
+	return parent.Err()
+}
+
+// extractor holds the state of one Extract call.
+type extractor struct {
+	r      *Reader
+	opts   ExtractOptions
+	match  *extractMatcher
+	dest   string
+	root   *os.Root
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	jobs   chan extractJob
+	links  map[uint64]string // inode ref -> path of its first extracted name
+	isRoot bool
+
+	errMu    sync.Mutex
+	firstErr error
+}
+
+func (x *extractor) fail(err error) {
+	x.errMu.Lock()
+	if x.firstErr == nil {
+		x.firstErr = err
+	}
+	x.errMu.Unlock()
+	x.cancel(err)
+}
+
+func (x *extractor) err() error {
+	x.errMu.Lock()
+	defer x.errMu.Unlock()
+	return x.firstErr
+}
+
+// extractDir is a directory on the way down; fd is -1 until it is made.
+type extractDir struct {
+	parent *extractDir
+	name   string
+	path   string // relative to the destination
+	ino    *Inode
+	fd     int
+	made   bool
+}
+
+// extractFile is a regular file being written by the workers.
+type extractFile struct {
+	f       *os.File
+	ino     *Inode
+	path    string
+	pending atomic.Int32 // jobs not done yet
+}
+
+// extractJob writes blocks [from, to) of a file, and its tail when to is
+// past the last full block.
+type extractJob struct {
+	file     *extractFile
+	from, to int64
+}
+
+// errEscape reports an object the image asks to create through a symlink.
+var errEscape = errors.New("refusing to extract through a symbolic link")
+
+// ensure creates d and the directories above it that are not made yet.
+func (x *extractor) ensure(d *extractDir) error {
+	if d.made {
+		return nil
+	}
+	if err := x.ensure(d.parent); err != nil {
+		return err
+	}
+	pfd := d.parent.fd
+	err := unix.Mkdirat(pfd, d.name, 0o700)
+	if err != nil && err != unix.EEXIST {
+		return fmt.Errorf("creating directory %s: %w", d.path, err)
+	}
+	if err == unix.EEXIST {
+		var st unix.Stat_t
+		if err := unix.Fstatat(pfd, d.name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return fmt.Errorf("checking %s: %w", d.path, err)
+		}
+		switch {
+		case st.Mode&unix.S_IFMT == unix.S_IFLNK:
+			return fmt.Errorf("%s: %w", d.path, errEscape)
+		case st.Mode&unix.S_IFMT != unix.S_IFDIR:
+			if !x.opts.Overwrite {
+				return fmt.Errorf("creating directory %s: a file of that name exists", d.path)
+			}
+			if err := unix.Unlinkat(pfd, d.name, 0); err != nil {
+				return fmt.Errorf("replacing %s: %w", d.path, err)
+			}
+			if err := unix.Mkdirat(pfd, d.name, 0o700); err != nil {
+				return fmt.Errorf("creating directory %s: %w", d.path, err)
+			}
+		}
+	}
+	fd, err := unix.Openat(pfd, d.name, unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		if err == unix.ELOOP || err == unix.ENOTDIR {
+			return fmt.Errorf("%s: %w", d.path, errEscape)
+		}
+		return fmt.Errorf("opening directory %s: %w", d.path, err)
+	}
+	d.fd, d.made = fd, true
+	return nil
+}
+
+// walkDir creates what d holds, depth first; onPath holds the listings of
+// d and its ancestors.
+func (x *extractor) walkDir(d *extractDir, onPath map[uint64]bool, depth int) error {
+	if depth > maxPathDepth {
+		return fmt.Errorf("squashfs: %s: directories nested deeper than %d", d.path, maxPathDepth)
+	}
+	entries, err := x.r.readDir(d.ino)
+	if err != nil {
+		return fmt.Errorf("squashfs: reading directory %s: %w", d.path, err)
+	}
+	for _, e := range entries {
+		if err := x.ctx.Err(); err != nil {
+			return context.Cause(x.ctx)
+		}
+		if err := checkName(e.name); err != nil {
+			return fmt.Errorf("squashfs: in %s: %w", d.path, err)
+		}
+		p := e.name
+		if d.path != "." {
+			p = d.path + "/" + e.name
+		}
+		ino, err := x.r.inode(e.ref)
+		if err != nil {
+			return fmt.Errorf("squashfs: %s: %w", p, err)
+		}
+		if ino.Mode.IsDir() {
+			key := listingKey(ino)
+			if ino.dirLen > 0 && onPath[key] {
+				return fmt.Errorf("squashfs: %s: directory cycle", p)
+			}
+			sub := &extractDir{parent: d, name: e.name, path: p, ino: ino, fd: -1}
+			selected := x.match.match(p)
+			if selected {
+				if err := x.ensure(sub); err != nil {
+					return fmt.Errorf("squashfs: %w", err)
+				}
+			}
+			onPath[key] = true
+			err := x.walkDir(sub, onPath, depth+1)
+			delete(onPath, key)
+			if err != nil {
+				return err
+			}
+			if err := x.finishDir(sub, true); err != nil {
+				return err
+			}
+			continue
+		}
+		if !x.match.match(p) {
+			continue
+		}
+		if err := x.ensure(d); err != nil {
+			return fmt.Errorf("squashfs: %w", err)
+		}
+		if err := x.create(d, e.name, p, e.ref, ino); err != nil {
+			return fmt.Errorf("squashfs: %w", err)
+		}
+	}
+	return nil
+}
+
+// finishDir gives a made directory its mode, owner and mtime (now that
+// everything in it exists) and closes it.
+func (x *extractor) finishDir(d *extractDir, setMeta bool) error {
+	if !d.made || d.fd < 0 {
+		return nil
+	}
+	defer func() { unix.Close(d.fd); d.fd = -1 }()
+	if !setMeta {
+		return nil
+	}
+	if err := x.setMeta(d.fd, d.path, d.ino); err != nil {
+		return err
+	}
+	return nil
+}
+
+// setMeta sets owner, mode and mtime of an open file or directory.
+func (x *extractor) setMeta(fd int, p string, ino *Inode) error {
+	if x.opts.KeepOwners {
+		if err := unix.Fchown(fd, int(ino.UID), int(ino.GID)); err != nil {
+			return fmt.Errorf("squashfs: chown %s: %w", p, err)
+		}
+	}
+	if err := unix.Fchmod(fd, unixMode(ino.Mode)); err != nil {
+		return fmt.Errorf("squashfs: chmod %s: %w", p, err)
+	}
+	tv := []unix.Timeval{unix.NsecToTimeval(ino.ModTime.UnixNano()), unix.NsecToTimeval(ino.ModTime.UnixNano())}
+	if err := unix.Futimes(fd, tv); err != nil {
+		return fmt.Errorf("squashfs: setting the mtime of %s: %w", p, err)
+	}
+	return nil
+}
+
+// unixMode returns the permission bits of m in their Unix form.
+func unixMode(m fs.FileMode) uint32 {
+	v := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		v |= unix.S_ISUID
+	}
+	if m&fs.ModeSetgid != 0 {
+		v |= unix.S_ISGID
+	}
+	if m&fs.ModeSticky != 0 {
+		v |= unix.S_ISVTX
+	}
+	return v
+}
+
+// create makes the non-directory object name in d.
+func (x *extractor) create(d *extractDir, name, p string, ref uint64, ino *Inode) error {
+	if ino.Mode.IsRegular() && ino.Nlink > 1 {
+		if first, ok := x.links[ref]; ok {
+			return x.replace(d, name, p, func() error { return x.root.Link(first, p) })
+		}
+		x.links[ref] = p
+	}
+	switch ino.Mode.Type() {
+	case 0:
+		return x.createFile(d, name, p, ino)
+	case fs.ModeSymlink:
+		err := x.replace(d, name, p, func() error { return unix.Symlinkat(ino.Symlink, d.fd, name) })
+		if err != nil {
+			return err
+		}
+		return x.setLinkMeta(d, name, p, ino)
+	}
+	var mode uint32
+	switch ino.Mode.Type() {
+	case fs.ModeDevice:
+		mode = unix.S_IFBLK
+	case fs.ModeDevice | fs.ModeCharDevice:
+		mode = unix.S_IFCHR
+	case fs.ModeNamedPipe:
+		mode = unix.S_IFIFO
+	case fs.ModeSocket:
+		mode = unix.S_IFSOCK
+	}
+	if mode == unix.S_IFBLK || mode == unix.S_IFCHR {
+		if !x.isRoot {
+			return nil // only root can make devices; skipped as unsquashfs does without root
+		}
+	}
+	err := x.replace(d, name, p, func() error { return unix.Mknodat(d.fd, name, mode|0o600, int(ino.Rdev)) })
+	if err != nil {
+		return err
+	}
+	if x.opts.KeepOwners {
+		if err := unix.Fchownat(d.fd, name, int(ino.UID), int(ino.GID), unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return fmt.Errorf("chown %s: %w", p, err)
+		}
+	}
+	if err := unix.Fchmodat(d.fd, name, unixMode(ino.Mode), 0); err != nil {
+		return fmt.Errorf("chmod %s: %w", p, err)
+	}
+	return x.setLinkMeta(d, name, p, ino)
+}
+
+// setLinkMeta sets the owner (with KeepOwners) and the mtime of name in d
+// without following it.
+func (x *extractor) setLinkMeta(d *extractDir, name, p string, ino *Inode) error {
+	if x.opts.KeepOwners && ino.Mode.Type() == fs.ModeSymlink {
+		if err := unix.Fchownat(d.fd, name, int(ino.UID), int(ino.GID), unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return fmt.Errorf("chown %s: %w", p, err)
+		}
+	}
+	ts := []unix.Timespec{unix.NsecToTimespec(ino.ModTime.UnixNano()), unix.NsecToTimespec(ino.ModTime.UnixNano())}
+	if err := unix.UtimesNanoAt(d.fd, name, ts, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("setting the mtime of %s: %w", p, err)
+	}
+	return nil
+}
+
+// replace runs mk, and with Overwrite removes an existing non-directory
+// of that name first when mk finds one.
+func (x *extractor) replace(d *extractDir, name, p string, mk func() error) error {
+	err := mk()
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("creating %s: %w", p, err)
+	}
+	if !x.opts.Overwrite {
+		return fmt.Errorf("creating %s: %w (use overwrite to replace it)", p, fs.ErrExist)
+	}
+	if err := unix.Unlinkat(d.fd, name, 0); err != nil {
+		return fmt.Errorf("replacing %s: %w", p, err)
+	}
+	if err := mk(); err != nil {
+		return fmt.Errorf("creating %s: %w", p, err)
+	}
+	return nil
+}
+
+// createFile creates a regular file and queues the jobs that write it.
+func (x *extractor) createFile(d *extractDir, name, p string, ino *Inode) error {
+	var fd int
+	err := x.replace(d, name, p, func() error {
+		var err error
+		fd, err = unix.Openat(d.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	ef := &extractFile{f: os.NewFile(uintptr(fd), p), ino: ino, path: p}
+	nblocks := int64(len(ino.blocks))
+	last := nblocks
+	if ino.frag != noFragment {
+		last++ // the tail is a job step of its own
+	}
+	njobs := (last + extractChunkBlocks - 1) / extractChunkBlocks
+	if njobs == 0 {
+		return x.finishFile(ef)
+	}
+	ef.pending.Store(int32(njobs))
+	for from := int64(0); from < last; from += extractChunkBlocks {
+		select {
+		case x.jobs <- extractJob{file: ef, from: from, to: min(from+extractChunkBlocks, last)}:
+		case <-x.ctx.Done():
+			ef.f.Close()
+			return context.Cause(x.ctx)
+		}
+	}
+	return nil
+}
+
+// work runs jobs until the queue closes.
+func (x *extractor) work() {
+	buf := make([]byte, x.r.blockSize)
+	for job := range x.jobs {
+		if x.ctx.Err() != nil {
+			x.done(job.file, false)
+			continue
+		}
+		if err := x.writeBlocks(job, buf); err != nil {
+			x.fail(fmt.Errorf("squashfs: writing %s: %w", job.file.path, err))
+			x.done(job.file, false)
+			continue
+		}
+		x.done(job.file, true)
+	}
+}
+
+// done finishes a file when its last job is done.
+func (x *extractor) done(ef *extractFile, ok bool) {
+	if ef.pending.Add(-1) != 0 {
+		return
+	}
+	if !ok || x.ctx.Err() != nil {
+		ef.f.Close()
+		return
+	}
+	if err := x.finishFile(ef); err != nil {
+		x.fail(err)
+	}
+}
+
+// writeBlocks writes the blocks of one job; sparse blocks stay holes.
+func (x *extractor) writeBlocks(job extractJob, buf []byte) error {
+	r, ino, bs := x.r, job.file.ino, int64(x.r.blockSize)
+	for bi := job.from; bi < job.to; bi++ {
+		var data []byte
+		if bi < int64(len(ino.blocks)) {
+			w := ino.blocks[bi]
+			if w == 0 {
+				continue
+			}
+			var err error
+			if data, err = r.readBlock(buf, ino.blockPos[bi], w, r.blockLen(ino, bi)); err != nil {
+				return err
+			}
+		} else {
+			var err error
+			if data, err = r.tail(ino); err != nil {
+				return err
+			}
+		}
+		if _, err := job.file.f.WriteAt(data, bi*bs); err != nil {
+			return err
+		}
+		if x.opts.Progress != nil {
+			x.opts.Progress(int64(len(data)))
+		}
+	}
+	return nil
+}
+
+// finishFile sets the size (for trailing holes), owner, mode and mtime of
+// a written file and closes it.
+func (x *extractor) finishFile(ef *extractFile) error {
+	defer ef.f.Close()
+	if err := ef.f.Truncate(ef.ino.Size); err != nil {
+		return fmt.Errorf("squashfs: %w", err)
+	}
+	return x.setMeta(int(ef.f.Fd()), ef.path, ef.ino)
+}

@@ -1,0 +1,205 @@
+package squashfs
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/goappimage/goappimage/internal/testutil"
+)
+
+// TestExtractMatchesSource extracts mksquashfs images of the fixture tree
+// (every compressor) and compares the result with the source tree.
+func TestExtractMatchesSource(t *testing.T) {
+	src := testutil.Tree(t, testutil.TreeOptions{})
+	root := os.Geteuid() == 0
+	for _, comp := range []string{"gzip", "xz", "lz4", "zstd"} {
+		t.Run(comp, func(t *testing.T) {
+			r := openImage(t, mksquashfs(t, src, "-comp", comp))
+			dst := filepath.Join(t.TempDir(), "out")
+			if err := r.Extract(context.Background(), dst, ExtractOptions{KeepOwners: root, Workers: 3}); err != nil {
+				t.Fatalf("Extract = %v", err)
+			}
+			testutil.CompareTrees(t, src, dst, testutil.CompareOptions{Owners: root, MTimes: true})
+		})
+	}
+}
+
+// TestExtractLikeUnsquashfs extracts one image with unsquashfs and with
+// Extract and compares the two trees.
+func TestExtractLikeUnsquashfs(t *testing.T) {
+	unsquashfs := testutil.Tool(t, "unsquashfs")
+	src := testutil.Tree(t, testutil.TreeOptions{})
+	img := mksquashfs(t, src, "-comp", "zstd", "-always-use-fragments")
+	want := filepath.Join(t.TempDir(), "unsquashfs")
+	if out, err := exec.Command(unsquashfs, "-no-progress", "-d", want, img).CombinedOutput(); err != nil {
+		t.Fatalf("unsquashfs: %v\n%s", err, out)
+	}
+	got := filepath.Join(t.TempDir(), "ours")
+	root := os.Geteuid() == 0
+	if err := openImage(t, img).Extract(context.Background(), got, ExtractOptions{KeepOwners: root}); err != nil {
+		t.Fatalf("Extract = %v", err)
+	}
+	testutil.CompareTrees(t, want, got, testutil.CompareOptions{Owners: root, MTimes: true})
+}
+
+// TestExtractSparse checks that the holes of a sparse file stay holes.
+func TestExtractSparse(t *testing.T) {
+	src := t.TempDir()
+	f, err := os.Create(filepath.Join(src, "sparse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("end"), 64<<20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	dst := filepath.Join(t.TempDir(), "out")
+	if err := openImage(t, mksquashfs(t, src)).Extract(context.Background(), dst, ExtractOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st := mustStat(t, filepath.Join(dst, "sparse"))
+	if st.Size() != 64<<20+3 {
+		t.Fatalf("size got %d, want %d", st.Size(), 64<<20+3)
+	}
+	testutil.CompareTrees(t, src, dst, testutil.CompareOptions{MTimes: true, SkipRootMeta: true})
+	if used := diskUsage(t, filepath.Join(dst, "sparse")); used > 4<<20 {
+		t.Errorf("extracted sparse file uses %d bytes on disk, want its holes kept", used)
+	}
+}
+
+// TestExtractPatterns selects parts of an image with the runtime's pattern
+// semantics.
+func TestExtractPatterns(t *testing.T) {
+	src := t.TempDir()
+	for _, p := range []string{"usr/bin/app", "usr/bin/tool", "usr/lib/libx.so", "usr/share/icons/a.png", "app.desktop", "AppRun"} {
+		full := filepath.Join(src, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img := mksquashfs(t, src)
+	for _, tc := range []struct {
+		patterns []string
+		want     []string
+	}{
+		{[]string{"*.desktop"}, []string{"app.desktop"}},
+		{[]string{"usr/bin"}, []string{"usr", "usr/bin", "usr/bin/app", "usr/bin/tool"}},
+		{[]string{"*"}, []string{"AppRun", "app.desktop", "usr", "usr/bin", "usr/bin/app", "usr/bin/tool", "usr/lib", "usr/lib/libx.so", "usr/share", "usr/share/icons", "usr/share/icons/a.png"}},
+		{[]string{"usr/*/a*"}, []string{"usr", "usr/bin", "usr/bin/app"}},
+		{[]string{"*.png"}, nil}, // "*" does not cross "/"
+		{[]string{"usr/share/icons/[!b]*", "AppRun"}, []string{"AppRun", "usr", "usr/share", "usr/share/icons", "usr/share/icons/a.png"}},
+	} {
+		t.Run(strings.Join(tc.patterns, ","), func(t *testing.T) {
+			dst := filepath.Join(t.TempDir(), "out")
+			if err := openImage(t, img).Extract(context.Background(), dst, ExtractOptions{Patterns: tc.patterns}); err != nil {
+				t.Fatal(err)
+			}
+			got := listTree(t, dst)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("extracted %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if err := openImage(t, img).Extract(context.Background(), t.TempDir(), ExtractOptions{Patterns: []string{"[a"}}); err == nil {
+		t.Error("Extract with pattern \"[a\" succeeded, want an error")
+	}
+}
+
+// TestExtractExisting checks that existing files are kept unless
+// Overwrite is set and that an existing symlink is never followed.
+func TestExtractExisting(t *testing.T) {
+	src := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(src, "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "d/f"), []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := mksquashfs(t, src)
+
+	dst := t.TempDir()
+	os.Mkdir(filepath.Join(dst, "d"), 0o755)
+	os.WriteFile(filepath.Join(dst, "d/f"), []byte("old"), 0o644)
+	err := openImage(t, img).Extract(context.Background(), dst, ExtractOptions{})
+	if !errors.Is(err, fs.ErrExist) {
+		t.Errorf("Extract over an existing file = %v, want fs.ErrExist", err)
+	}
+	if err := openImage(t, img).Extract(context.Background(), dst, ExtractOptions{Overwrite: true}); err != nil {
+		t.Errorf("Extract with Overwrite = %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dst, "d/f")); string(b) != "new" {
+		t.Errorf("d/f holds %q after Overwrite, want %q", b, "new")
+	}
+
+	// An existing symlink named like a directory of the image must not be
+	// followed, even with Overwrite.
+	dst2 := t.TempDir()
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(dst2, "d")); err != nil {
+		t.Fatal(err)
+	}
+	err = openImage(t, img).Extract(context.Background(), dst2, ExtractOptions{Overwrite: true})
+	if !errors.Is(err, errEscape) {
+		t.Errorf("Extract through a symlinked directory = %v, want %v", err, errEscape)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("Extract wrote %d entries outside the destination", len(entries))
+	}
+}
+
+func TestExtractCancel(t *testing.T) {
+	src := testutil.Tree(t, testutil.TreeOptions{})
+	r := openImage(t, mksquashfs(t, src))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := r.Extract(ctx, filepath.Join(t.TempDir(), "out"), ExtractOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Extract with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+// diskUsage returns the bytes the file at p takes on disk.
+func diskUsage(t *testing.T, p string) int64 {
+	t.Helper()
+	return mustStat(t, p).Sys().(*syscall.Stat_t).Blocks * 512
+}
+
+func mustStat(t *testing.T, p string) fs.FileInfo {
+	t.Helper()
+	st, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// listTree returns the sorted relative paths below dir.
+func listTree(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != dir {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
