@@ -27,12 +27,12 @@ type wfragEntry struct {
 // compressing worker and then, in order, to the output.
 type blockJob struct {
 	file   *wfileData // nil for a fragment block
-	first  bool      // first block of its file
-	frag   uint32    // fragment index of a fragment block
-	in     []byte    // uncompressed bytes
-	out    []byte    // compressed bytes, nil to store in as it is
-	sparse bool      // all zeros: store nothing
-	bytes  int64     // file bytes this job completes, for progress
+	first  bool       // first block of its file
+	frag   uint32     // fragment index of a fragment block
+	in     []byte     // uncompressed bytes
+	out    []byte     // compressed bytes, nil to store in as it is
+	sparse bool       // all zeros: store nothing
+	bytes  int64      // file bytes this job completes, for progress
 	err    error
 	done   chan struct{}
 }

@@ -185,7 +185,6 @@ func writerSquashfuse(t *testing.T, img string, offset int64) string {
 	return mnt
 }
 
-
 // compareDiskfs reads every regular file and directory of img with
 // go-diskfs and compares it with the tree at src.
 func writerCompareDiskfs(t *testing.T, src, img string) {
