@@ -4,10 +4,15 @@ BIN      ?= bin/goappimage
 FUZZTIME ?= 3000x
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: build test unit fuzz bench vet
+.PHONY: build test unit fuzz bench vet runtime
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/goappimage
+
+# runtime rebuilds the embedded AppImage runtimes (runtime/binaries) for
+# every architecture; the result is byte-identical for the same Go version.
+runtime:
+	$(GO) run ./runtime/internal/mkruntime -o runtime/binaries
 
 # test is what CI runs: vet, every unit and integration test, then each fuzz
 # target for a fixed number of inputs.

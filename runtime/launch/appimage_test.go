@@ -1,12 +1,14 @@
 package launch
 
 import (
+	"bufio"
 	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/goappimage/goappimage/internal/testutil"
@@ -15,7 +17,8 @@ import (
 
 // printAppRun is an AppRun that prints its pid, arguments, the runtime's
 // variables and a file of the payload, then exits with $EXIT_WITH. With
-// $WAIT_FOR_SIGNAL it says "ready" and waits for SIGTERM, exiting 42 on it.
+// $WAIT_FOR_SIGNAL it says "ready" and waits for SIGTERM, exiting 42 on it;
+// with $DIE_BY_SIGNAL it kills itself with SIGTERM.
 const printAppRun = `#!/bin/sh
 echo "pid=$$"
 for a in "$@"; do echo "arg=$a"; done
@@ -25,6 +28,9 @@ echo "OWD=$OWD"
 echo "ARGV0=$ARGV0"
 echo "HOME=$HOME"
 echo "data=$(cat "$APPDIR/data.txt")"
+if [ -n "$DIE_BY_SIGNAL" ]; then
+	kill -TERM $$
+fi
 if [ -n "$WAIT_FOR_SIGNAL" ]; then
 	trap 'echo "got TERM"; exit 42' TERM
 	echo ready
@@ -96,12 +102,18 @@ type result struct {
 	pid            int
 }
 
-// run runs app with args in the directory cwd and extra environment.
-func run(t *testing.T, app, cwd string, env []string, args ...string) result {
-	t.Helper()
+// command prepares app with args in the directory cwd and extra environment.
+func command(app, cwd string, env []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(app, args...)
 	cmd.Dir = cwd
 	cmd.Env = append(os.Environ(), env...)
+	return cmd
+}
+
+// run runs app with args in the directory cwd and extra environment.
+func run(t *testing.T, app, cwd string, env []string, args ...string) result {
+	t.Helper()
+	cmd := command(app, cwd, env, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -127,4 +139,39 @@ func values(out string) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// testSignalReachesApp starts app with args and the waiting AppRun, sends
+// SIGTERM to the process it started once AppRun is ready, and checks that
+// AppRun got it: it prints "got TERM" and exits 42.
+func testSignalReachesApp(t *testing.T, app string, args ...string) {
+	t.Helper()
+	cmd := command(app, t.TempDir(), []string{"TMPDIR=" + t.TempDir(), "WAIT_FOR_SIGNAL=1"}, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var seen strings.Builder
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		seen.WriteString(lines.Text() + "\n")
+		if lines.Text() == "ready" {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for lines.Scan() {
+		seen.WriteString(lines.Text() + "\n")
+	}
+	cmd.Wait()
+	if got := cmd.ProcessState.ExitCode(); got != 42 || !strings.Contains(seen.String(), "got TERM") {
+		t.Errorf("after SIGTERM: exit status %d, output %q; want 42 and \"got TERM\"\nstderr: %s", got, seen.String(), stderr.String())
+	}
 }

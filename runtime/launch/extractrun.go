@@ -12,22 +12,24 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 )
 
-// extractAndRun extracts the payload to $TMPDIR/appimage_extracted_<md5>,
-// runs AppRun from there as a child, waits for it, removes the directory
-// unless $NO_CLEANUP is set, and returns the child's status.
+// extractAndRun extracts the payload to a directory in $TMPDIR, runs AppRun
+// from there as a child, waits for it, removes the directory unless
+// $NO_CLEANUP is set, and returns the child's status.
 func (r *runner) extractAndRun() int {
-	sum, err := fileMD5(r.img.file)
+	dir, err := r.extractDir()
 	if err != nil {
-		return r.fail(exitExecError, "hashing %s: %v", r.img.path, err)
+		return r.fail(exitExecError, "%v (set TMPDIR to a writable directory)", err)
 	}
-	dir := filepath.Join(tempDir(), "appimage_extracted_"+sum)
 	t, err := r.img.tree()
 	if err != nil {
+		os.RemoveAll(dir)
 		return r.fail(exitExecError, "%v", err)
 	}
-	if err := extractTree(context.Background(), t, dir, nil, false, false); err != nil {
+	if err := extractTree(context.Background(), t, dir, nil); err != nil {
+		os.RemoveAll(dir)
 		return r.fail(exitExecError, "extracting %s to %s: %v", r.img.path, dir, err)
 	}
 	status := r.runChild(dir)
@@ -97,11 +99,37 @@ func (r *runner) runChild(dir string) int {
 	return 0
 }
 
+// extractDir creates the directory to extract to. With $NO_CLEANUP it is
+// $TMPDIR/appimage_extracted_<md5 of the AppImage>, as in type2-runtime, so
+// that later runs of the same AppImage reuse it; otherwise it is a new
+// directory of its own, so that runs at the same time never remove each
+// other's files (and no time goes into hashing).
+func (r *runner) extractDir() (string, error) {
+	if os.Getenv("NO_CLEANUP") == "" {
+		dir, err := os.MkdirTemp(tempDir(), "appimage_extracted_")
+		if err != nil {
+			return "", fmt.Errorf("creating the extraction directory: %w", err)
+		}
+		return dir, nil
+	}
+	sum, err := fileMD5(r.img.file)
+	if err != nil {
+		return "", fmt.Errorf("hashing %s: %w", r.img.path, err)
+	}
+	dir := filepath.Join(tempDir(), "appimage_extracted_"+sum)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("creating the extraction directory: %w", err)
+	}
+	return dir, nil
+}
+
 // reraise kills this process with sig, so that its parent sees the same
 // death as the application's.
 func reraise(sig syscall.Signal) {
 	signal.Reset(sig)
 	syscall.Kill(os.Getpid(), sig)
+	// Delivery is asynchronous: give it time before the caller exits.
+	time.Sleep(time.Second)
 }
 
 // fileMD5 returns the MD5 of the whole file in hex: the name of the

@@ -176,7 +176,7 @@ func (r *runner) extract(patterns []string) int {
 	if err != nil {
 		return r.fail(exitError, "%v", err)
 	}
-	if err := extractTree(context.Background(), t, "squashfs-root", patterns, true, os.Getenv("VERBOSE") != ""); err != nil {
+	if err := extractTree(context.Background(), t, "squashfs-root", patterns); err != nil {
 		return r.fail(exitError, "extracting %s: %v", r.img.path, err)
 	}
 	return exitOK

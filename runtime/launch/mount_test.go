@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,4 +65,38 @@ func TestRunThroughFUSE(t *testing.T) {
 		t.Errorf("APPDIR %q is not $TMPDIR/.mount_link-t<random>", mnt)
 	}
 	waitGone(t, mnt)
+}
+
+func TestSignalsThroughFUSE(t *testing.T) {
+	testutil.FUSE(t)
+	app := makeAppImage(t, hostRuntime(t), appDir(t))
+	testSignalReachesApp(t, app)
+}
+
+// TestWithoutFUSE runs the AppImage as an unprivileged user whose
+// fusermount does not exist: it must say what is missing, suggest
+// --appimage-extract-and-run and exit 127, leaving no mount point behind.
+func TestWithoutFUSE(t *testing.T) {
+	testutil.Root(t)
+	app := makeAppImage(t, hostRuntime(t), appDir(t))
+	tmp := t.TempDir()
+	for _, d := range []string{filepath.Dir(filepath.Dir(app)), filepath.Dir(app), tmp} {
+		if err := os.Chmod(d, 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := command(app, tmp, []string{"TMPDIR=" + tmp, "FUSERMOUNT_PROG=/nonexistent/fusermount"})
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, _ := cmd.CombinedOutput()
+	if got := cmd.ProcessState.ExitCode(); got != 127 {
+		t.Errorf("exit status %d, want 127\noutput: %s", got, out)
+	}
+	for _, want := range []string{"FUSE", "fusermount", "--appimage-extract-and-run"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("message does not mention %q:\n%s", want, out)
+		}
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("mount point left behind: %s", left[0].Name())
+	}
 }

@@ -24,8 +24,9 @@ var openTree = func(ra io.ReaderAt, size int64) (Tree, error) {
 func OpenTree(ra io.ReaderAt, size int64) (Tree, error) { return openTree(ra, size) }
 
 // extractTree writes the entries of t matching patterns (all when there are
-// none) below dir, with the semantics of type2-runtime: with overwrite unset,
-// existing regular files of the right size are kept.
-var extractTree = func(ctx context.Context, t Tree, dir string, patterns []string, overwrite, verbose bool) error {
+// none) below dir, replacing what is in the way, in parallel; patterns are
+// matched as type2-runtime does (fnmatch with FNM_FILE_NAME and
+// FNM_LEADING_DIR).
+var extractTree = func(ctx context.Context, t Tree, dir string, patterns []string) error {
 	return errors.New("no squashfs reader")
 }
