@@ -1,11 +1,9 @@
 package build
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
+
 	"github.com/goappimage/goappimage/appimage"
-	"github.com/goappimage/goappimage/elf"
+	"github.com/goappimage/goappimage/runtime/binaries"
 	"github.com/goappimage/goappimage/squashfs"
 )
 
@@ -98,7 +98,7 @@ func Build(ctx context.Context, dir string, opts Options) (*Result, error) {
 		}
 	}
 
-	var key signer
+	var key *openpgp.Entity
 	if opts.SignKey != "" {
 		if key, err = readKey(opts.SignKey, opts.SignPassphrase); err != nil {
 			return nil, err
@@ -122,27 +122,35 @@ func Build(ctx context.Context, dir string, opts Options) (*Result, error) {
 		ModTime:     opts.ModTime,
 		Progress:    opts.Progress,
 	}
-	size, sum, err := assemble(ctx, out, runtime, &rt.Layout, updateInfo, key, mtime, func(w io.WriterAt) (int64, error) {
+	made, err := appimage.Create(out, appimage.Options{
+		Runtime:    runtime,
+		UpdateInfo: updateInfo,
+		SignKey:    key,
+		ZsyncURL:   opts.FileURL,
+		Time:       mtime,
+		Warn:       func(s string) { fmt.Fprintln(logw, "warning:", s) },
+	}, func(w io.WriterAt) error {
 		sw, err := squashfs.NewWriter(w, sq)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		if err := Pack(ctx, sw, tree, mtime); err != nil {
 			sw.Close()
-			return 0, err
+			return err
 		}
-		if err := sw.Close(); err != nil {
-			return 0, err
-		}
-		return sw.Size(), nil
+		return sw.Close()
 	})
+	if err != nil {
+		return nil, err
+	}
+	sum, err := fileSHA256(out)
 	if err != nil {
 		return nil, err
 	}
 
 	res := &Result{
 		Output:      out,
-		Size:        size,
+		Size:        made.Size,
 		SHA256:      sum,
 		Name:        name,
 		Version:     version,
@@ -150,25 +158,17 @@ func Build(ctx context.Context, dir string, opts Options) (*Result, error) {
 		Compression: comp.String(),
 		BlockSize:   sq.BlockSize,
 		Runtime:     rt.Kind,
-		Offset:      int64(len(runtime)),
+		Offset:      made.Offset,
 		Entries:     len(tree.Nodes),
 		DataBytes:   tree.Size(),
 		UpdateInfo:  updateInfo,
-		Signed:      key != nil,
+		Signed:      made.Signed,
+		Zsync:       made.ZsyncPath,
 		Followed:    tree.Followed,
 		Warnings:    warnings,
 	}
 	if res.BlockSize == 0 {
 		res.BlockSize = squashfs.DefaultBlockSize
-	}
-	if updateInfo != "" {
-		url := opts.FileURL
-		if url == "" {
-			url = filepath.Base(out)
-		}
-		if res.Zsync, err = writeZsync(out, url, opts.ModTime); err != nil {
-			return nil, err
-		}
 	}
 	return res, nil
 }
@@ -183,7 +183,7 @@ func loadRuntime(file, arch string) ([]byte, *appimage.Runtime, error) {
 			return nil, nil, fmt.Errorf("runtime file: %w", err)
 		}
 	} else {
-		if b, err = embeddedRuntime(arch); err != nil {
+		if b, err = binaries.Get(arch); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -200,103 +200,16 @@ func loadRuntime(file, arch string) ([]byte, *appimage.Runtime, error) {
 	return b, rt, nil
 }
 
-// assemble writes the AppImage at out: the runtime, then the squashfs image
-// written by pack at the runtime's end, then the sections. It works on a
-// temporary file in out's directory, renamed into place with mode 0755 once
-// complete, and removed on any error. It returns the size and SHA-256.
-func assemble(ctx context.Context, out string, runtime []byte, l *appimage.Layout, updateInfo string, key signer, mtime time.Time, pack func(io.WriterAt) (int64, error)) (size int64, sum string, err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
-	if err != nil {
-		return 0, "", fmt.Errorf("creating the output: %w", err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.WriteAt(runtime, 0); err != nil {
-		return 0, "", fmt.Errorf("writing the runtime: %w", err)
-	}
-	fsSize, err := pack(io.NewOffsetWriter(tmp, int64(len(runtime))))
-	if err != nil {
-		return 0, "", fmt.Errorf("packing: %w", err)
-	}
-	size = int64(len(runtime)) + fsSize
-	if err := tmp.Truncate(size); err != nil {
-		return 0, "", fmt.Errorf("writing the output: %w", err)
-	}
-	if updateInfo != "" {
-		if err := elf.WriteSection(tmp, l.UpdateInfo, []byte(updateInfo)); err != nil {
-			return 0, "", err
-		}
-	}
-	digest, err := appimage.Digest(tmp, size, l)
-	if err != nil {
-		return 0, "", fmt.Errorf("digest: %w", err)
-	}
-	if err := elf.WriteSection(tmp, l.Digest, digest[:]); err != nil {
-		return 0, "", err
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, "", err
-	}
-	if key != nil {
-		if err := tmp.Sync(); err != nil {
-			return 0, "", err
-		}
-		if err := key.sign(tmp.Name(), mtime); err != nil {
-			return 0, "", fmt.Errorf("signing: %w", err)
-		}
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(tmp, 0, size)); err != nil {
-		return 0, "", fmt.Errorf("reading back the output: %w", err)
-	}
-	if err := tmp.Chmod(0o755); err != nil {
-		return 0, "", err
-	}
-	if err := tmp.Sync(); err != nil {
-		return 0, "", fmt.Errorf("writing the output: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return 0, "", fmt.Errorf("writing the output: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, "", err
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return 0, "", fmt.Errorf("moving the output into place: %w", err)
-	}
-	done = true
-	return size, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// writeZsync writes out.zsync next to out, through a temporary file.
-func writeZsync(out, url string, mtime time.Time) (string, error) {
-	f, err := os.Open(out)
+// fileSHA256 returns the hex SHA-256 of a file.
+func fileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", err
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading back %s: %w", p, err)
 	}
-	var b bytes.Buffer
-	if err := appimage.WriteZsync(&b, f, fi.Size(), appimage.ZsyncOptions{Filename: filepath.Base(out), URL: url, MTime: mtime}); err != nil {
-		return "", err
-	}
-	name := out + ".zsync"
-	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, b.Bytes(), 0o644); err != nil {
-		os.Remove(tmp)
-		return "", fmt.Errorf("writing %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		os.Remove(tmp)
-		return "", errors.Join(fmt.Errorf("writing %s", name), err)
-	}
-	return name, nil
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -136,9 +136,9 @@ func doBuild(c *cli.Context, appDir string, opts build.Options, out buildOutput)
 		opts.ModTime = t
 	}
 	stderr := c.App.ErrWriter
+	var bar *progress.Bar
 	if !out.quiet {
 		opts.Log = stderr
-		var bar *progress.Bar
 		var last int64
 		opts.Progress = func(done, total int64) {
 			if bar == nil {
@@ -148,13 +148,11 @@ func doBuild(c *cli.Context, appDir string, opts build.Options, out buildOutput)
 			bar.Add(done - last)
 			last = done
 		}
-		defer func() {
-			if bar != nil {
-				bar.Done()
-			}
-		}()
 	}
 	res, err := build.Build(ctx, appDir, opts)
+	if err == nil {
+		bar.Done()
+	}
 	if err != nil {
 		if ctx.Err() != nil && c.Context.Err() == nil {
 			return cli.Exit("goappimage build: interrupted; no output written", 130)
