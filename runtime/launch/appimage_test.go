@@ -10,6 +10,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/goappimage/goappimage/internal/testutil"
 	"github.com/goappimage/goappimage/runtime/internal/prep"
@@ -171,7 +172,30 @@ func testSignalReachesApp(t *testing.T, app string, args ...string) {
 		seen.WriteString(lines.Text() + "\n")
 	}
 	cmd.Wait()
+	if dir := values(seen.String())["APPDIR"]; strings.Contains(dir, "/.mount_") {
+		waitGone(t, dir)
+	}
 	if got := cmd.ProcessState.ExitCode(); got != 42 || !strings.Contains(seen.String(), "got TERM") {
 		t.Errorf("after SIGTERM: exit status %d, output %q; want 42 and \"got TERM\"\nstderr: %s", got, seen.String(), stderr.String())
+	}
+}
+
+// waitGone waits until dir is neither mounted nor present.
+func waitGone(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mounts, err := os.ReadFile("/proc/self/mounts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, statErr := os.Lstat(dir)
+		if !strings.Contains(string(mounts), " "+dir+" ") && os.IsNotExist(statErr) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mount point %s still mounted or present 5 s after the application exited", dir)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -3,36 +3,16 @@
 package launch
 
 import (
+	"bufio"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/goappimage/goappimage/internal/testutil"
 )
-
-// waitGone waits until dir is neither mounted nor present.
-func waitGone(t *testing.T, dir string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		mounts, err := os.ReadFile("/proc/self/mounts")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, statErr := os.Lstat(dir)
-		if !strings.Contains(string(mounts), " "+dir+" ") && os.IsNotExist(statErr) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mount point %s still mounted or present 5 s after the application exited", dir)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 func TestRunThroughFUSE(t *testing.T) {
 	testutil.FUSE(t)
@@ -98,5 +78,61 @@ func TestWithoutFUSE(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("mount point left behind: %s", left[0].Name())
+	}
+}
+
+func TestMountFlag(t *testing.T) {
+	testutil.FUSE(t)
+	app := makeAppImage(t, hostRuntime(t), appDir(t))
+	tmp := t.TempDir()
+	cmd := command(app, t.TempDir(), []string{"TMPDIR=" + tmp}, "--appimage-mount")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("reading the mount point: %v", err)
+	}
+	mnt := strings.TrimSuffix(line, "\n")
+	if b, err := os.ReadFile(filepath.Join(mnt, "data.txt")); err != nil || string(b) != "payload data" {
+		t.Errorf("reading data.txt through %s: %q, %v", mnt, b, err)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("after Ctrl-C: %v, want exit status 0", err)
+	}
+	waitGone(t, mnt)
+}
+
+// TestTargetAppImage runs a bare runtime on an AppImage named by
+// $TARGET_APPIMAGE, through FUSE (where the server must open that file,
+// not the runtime) and with extract-and-run.
+func TestTargetAppImage(t *testing.T) {
+	rt := hostRuntime(t)
+	app := makeAppImage(t, rt, appDir(t))
+	bare := filepath.Join(t.TempDir(), "runtime")
+	if err := os.WriteFile(bare, rt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	modes := [][]string{{"--appimage-extract-and-run"}}
+	if f, err := os.OpenFile("/dev/fuse", os.O_RDWR, 0); err == nil {
+		f.Close()
+		modes = append(modes, nil)
+	}
+	for _, args := range modes {
+		res := run(t, bare, t.TempDir(), []string{"TMPDIR=" + t.TempDir(), "TARGET_APPIMAGE=" + app}, args...)
+		v := values(res.stdout)
+		if res.status != 0 || v["APPIMAGE"] != app || v["ARGV0"] != app || v["data"] != "payload data" {
+			t.Errorf("%q: status %d, APPIMAGE %q, ARGV0 %q, data %q; want 0, %q, %q, payload data\nstderr: %s",
+				args, res.status, v["APPIMAGE"], v["ARGV0"], v["data"], app, app, res.stderr)
+		}
+		if args == nil {
+			waitGone(t, v["APPDIR"])
+		}
 	}
 }
