@@ -89,7 +89,7 @@ func (c *checker) checkIcons() {
 		return
 	}
 	name := e.Icon()
-	if name == "" || strings.Contains(name, "/") {
+	if name == "" || strings.Contains(name, "/") || hasIconExt(name) {
 		c.checkDirIcon("")
 		return
 	}
@@ -108,7 +108,7 @@ func (c *checker) checkIcons() {
 				break
 			}
 		}
-		c.add(".", "icon-missing", Error, fix, "no icon %s.png, %s.svg or %s.xpm at the AppDir root (Icon=%s in the desktop entry)", name, name, name, name)
+		c.add(".", "icon-missing", Error, fix, "no icon %s.png, %s.svg or %s.xpm at the AppDir root (Icon=%s in the desktop entry; .DirIcon is derived from it)", name, name, name, name)
 		c.checkDirIcon("")
 		return
 	}
@@ -138,12 +138,12 @@ func (c *checker) checkDirIcon(icon string) {
 	const name = ".DirIcon"
 	fi, err := os.Lstat(filepath.Join(c.root, name))
 	if err != nil {
+		// Without a root icon, the problem that prevents deriving
+		// .DirIcon (no desktop entry, no Icon, no icon file) is reported
+		// already.
 		if icon != "" {
 			c.add(name, "diricon-derived", Hint, "Nothing to do, or create it yourself: ln -s "+icon+" .DirIcon.",
 				".DirIcon is missing: the build creates it as a link to %s", icon)
-		} else {
-			c.add(name, "diricon-missing", Error, "Fix the desktop entry's Icon and the root icon; .DirIcon is then derived from it, or create it: ln -s myapp.png .DirIcon.",
-				".DirIcon is missing and cannot be derived from the desktop entry's icon")
 		}
 		return
 	}
