@@ -183,12 +183,16 @@ var appdirCases = []struct {
 		want: []string{"error desktop-boolean example.desktop"}},
 	{name: "future error is a warning", modify: func(t *testing.T, d string) { desktopBoth(t, d, exampleDesktop+"MimeType=foo;\n") },
 		want: []string{"warning desktop-mime-invalid example.desktop"}},
-	{name: "no Categories", modify: func(t *testing.T, d string) { desktopBoth(t, d, strings.Replace(exampleDesktop, "Categories=Utility;\n", "", 1)) },
+	{name: "no Categories", modify: func(t *testing.T, d string) {
+		desktopBoth(t, d, strings.Replace(exampleDesktop, "Categories=Utility;\n", "", 1))
+	},
 		want: []string{"error desktop-categories-missing example.desktop"}},
 	{name: "empty Categories", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Categories=Utility;\n", "Categories=\n", 1))
 	}, want: []string{"warning desktop-categories-empty example.desktop"}},
-	{name: "no Icon", modify: func(t *testing.T, d string) { desktopBoth(t, d, strings.Replace(exampleDesktop, "Icon=example\n", "", 1)) },
+	{name: "no Icon", modify: func(t *testing.T, d string) {
+		desktopBoth(t, d, strings.Replace(exampleDesktop, "Icon=example\n", "", 1))
+	},
 		want: []string{"error desktop-icon-missing example.desktop"}},
 	{name: "Icon with extension", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Icon=example\n", "Icon=example.png\n", 1))
@@ -196,7 +200,9 @@ var appdirCases = []struct {
 	{name: "Icon svgz", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Icon=example\n", "Icon=example.svgz\n", 1))
 	}, want: []string{"error desktop-icon-name example.desktop"}},
-	{name: "no Exec", modify: func(t *testing.T, d string) { desktopBoth(t, d, strings.Replace(exampleDesktop, "Exec=example %F\n", "", 1)) },
+	{name: "no Exec", modify: func(t *testing.T, d string) {
+		desktopBoth(t, d, strings.Replace(exampleDesktop, "Exec=example %F\n", "", 1))
+	},
 		want: []string{"error desktop-exec-missing example.desktop"}},
 	{name: "absolute Exec", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Exec=example %F\n", "Exec=/usr/bin/example %F\n", 1))
@@ -208,8 +214,12 @@ var appdirCases = []struct {
 		want: []string{"warning desktop-hidden example.desktop"}},
 	{name: "GKeyFile stricter than desktop-file-validate", modify: func(t *testing.T, d string) { desktopBoth(t, d, exampleDesktop+"Name[de!]=Beispiel\n") },
 		want: []string{"error desktop-parse example.desktop"}},
-	{name: "root desktop is a link", modify: func(t *testing.T, d string) { symlink(t, d, "example.desktop", "usr/share/applications/example.desktop") }},
-	{name: "root desktop differs", modify: func(t *testing.T, d string) { write(t, d, "example.desktop", []byte(exampleDesktop+"Keywords=x;\n"), 0o644) },
+	{name: "root desktop is a link", modify: func(t *testing.T, d string) {
+		symlink(t, d, "example.desktop", "usr/share/applications/example.desktop")
+	}},
+	{name: "root desktop differs", modify: func(t *testing.T, d string) {
+		write(t, d, "example.desktop", []byte(exampleDesktop+"Keywords=x;\n"), 0o644)
+	},
 		want: []string{"warning layout-desktop-differs usr/share/applications/example.desktop"}},
 	{name: "root icon missing", modify: func(t *testing.T, d string) { remove(t, d, "example.png") }, want: []string{"error icon-missing ."}},
 	{name: "root icon only in hicolor", modify: func(t *testing.T, d string) {
