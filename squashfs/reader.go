@@ -216,6 +216,9 @@ func (r *Reader) metadata(pos, end int64) (metaBlock, error) {
 		}
 		out := raw
 		if h&metadataUncompressed == 0 {
+			if r.dec == nil {
+				return metaBlock{}, 0, formatErrorf(pos, "compressed compressor options")
+			}
 			var err error
 			out, err = r.dec.decompress(make([]byte, 0, MetadataBlockSize), raw, MetadataBlockSize)
 			if err != nil {
