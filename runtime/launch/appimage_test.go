@@ -48,7 +48,7 @@ var (
 
 // hostRuntime returns the prepared x86_64 runtime built from the current
 // source.
-func hostRuntime(t *testing.T) []byte {
+func hostRuntime(t testing.TB) []byte {
 	t.Helper()
 	runtimeOnce.Do(func() { runtimeBin, runtimeErr = prep.Build("x86_64") })
 	if runtimeErr != nil {
@@ -181,7 +181,7 @@ func testSignalReachesApp(t *testing.T, app string, args ...string) {
 }
 
 // waitGone waits until dir is neither mounted nor present.
-func waitGone(t *testing.T, dir string) {
+func waitGone(t testing.TB, dir string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
