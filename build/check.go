@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"sort"
+	goruntime "runtime"
 	"strings"
 
+	"github.com/goappimage/goappimage/appdir"
 	"github.com/goappimage/goappimage/appdir/desktop"
-	"github.com/goappimage/goappimage/elf"
 )
 
 // ValidationError lists every problem that stops an AppDir from becoming
@@ -26,7 +26,7 @@ func (e *ValidationError) Error() string {
 	}
 	b.WriteString("):")
 	for _, p := range e.Problems {
-		b.WriteString("\n  - " + p)
+		b.WriteString("\n  " + p)
 	}
 	return b.String()
 }
@@ -39,95 +39,118 @@ type appInfo struct {
 	icon        string // image path of the icon
 	arch        string
 	warnings    []string
+	notes       []string
 }
 
-// inspect checks the image tree the way appimagetool checks an AppDir
-// (one desktop entry in the root that desktop-file-validate accepts, with
-// Categories; its icon in the root as .png, .svg or .xpm; an executable
-// AppRun; one architecture among the ELF files) and collects every problem.
-// arch, when set, replaces the detection.
-func inspect(t *Tree, arch string, strict bool) (*appInfo, []string) {
-	info := &appInfo{}
+// inspect validates the AppDir with appdir.Validate and returns what the
+// build needs, with every error (and warning, when strict) as a problem.
+// An AppDir without ELF files (only scripts) gets the architecture of the
+// machine running the build.
+//
+// The validator reads the AppDir as mksquashfs would pack it, where a
+// symlink leaving the AppDir stays a link; Build packs what such links
+// point to instead (tree is the AppDir as it will be packed). So the
+// "-link-escapes" problems are dropped, and the desktop entry, its icon and
+// AppRun are checked in tree when the validator could not reach them.
+func inspect(dir string, tree *Tree, opts Options) (*appInfo, []string, error) {
+	rep, err := appdir.Validate(dir, appdir.Options{Arch: opts.Arch, NoAppStream: opts.NoAppStream, Strict: opts.Strict})
+	if err != nil {
+		return nil, nil, err
+	}
+	info := &appInfo{desktopPath: rep.DesktopFile, icon: rep.IconFile, arch: rep.Arch}
 	var problems []string
+	escaped := map[string]bool{}
+	for _, p := range rep.Problems {
+		switch {
+		case strings.HasSuffix(p.Rule, "-link-escapes"):
+			escaped[p.Path] = true
+			info.notes = append(info.notes, p.Path+": symlink leaves the AppDir; its target is packed in its place")
+		case p.Severity == appdir.Error || opts.Strict && p.Severity == appdir.Warning:
+			problems = append(problems, fmt.Sprintf("%s\n    fix: %s", p, p.Fix))
+		case p.Severity == appdir.Warning:
+			info.warnings = append(info.warnings, p.String())
+		default:
+			info.notes = append(info.notes, p.String())
+		}
+	}
+	if rep.Desktop != nil {
+		info.name = rep.Desktop.Name()
+		info.version = rep.Desktop.AppVersion()
+	} else if len(escaped) > 0 {
+		problems = append(problems, info.desktopFromTree(tree, opts.Strict)...)
+	}
+	if escaped["AppRun"] {
+		if n := tree.Resolve("AppRun"); n == nil || !n.Mode.IsRegular() || n.Mode.Perm()&0o111 == 0 {
+			problems = append(problems, "AppRun: error: the file AppRun links to is not an executable file [apprun-not-executable]")
+		}
+	}
+	if info.arch == "" && len(problems) == 0 {
+		a, err := appdir.NormalizeArch(goruntime.GOARCH)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("no ELF file tells the architecture and this machine's (%s) has no runtime; set --arch (or ARCH)", goruntime.GOARCH))
+		}
+		info.arch = a
+	}
+	if len(problems) == 0 && (info.desktopPath == "" || info.icon == "") {
+		problems = append(problems, "the AppDir has no usable desktop entry and icon in its root")
+	}
+	return info, problems, nil
+}
+
+// NormalizeArch returns the AppImage name of an architecture (see
+// appdir.NormalizeArch).
+func NormalizeArch(a string) (string, error) { return appdir.NormalizeArch(a) }
+
+// desktopFromTree finds the root desktop entry and its icon in the tree
+// (where links that leave the AppDir have been followed) and validates the
+// entry as desktop-file-validate does.
+func (info *appInfo) desktopFromTree(t *Tree, strict bool) []string {
 	var entries []string
 	for _, n := range t.Nodes {
 		if path.Dir(n.Path) == "." && strings.HasSuffix(n.Path, ".desktop") {
 			entries = append(entries, n.Path)
 		}
 	}
-	switch len(entries) {
-	case 0:
-		problems = append(problems, "no desktop entry (*.desktop) in the AppDir root; add one, e.g. myapp.desktop with Type, Name, Exec, Icon and Categories")
-	case 1:
-		info.desktopPath = entries[0]
-		problems = append(problems, info.checkDesktop(t, strict)...)
-	default:
-		problems = append(problems, fmt.Sprintf("%d desktop entries in the AppDir root (%s); keep exactly one", len(entries), strings.Join(entries, ", ")))
+	if len(entries) != 1 {
+		return []string{fmt.Sprintf(".: error: want one desktop entry in the AppDir root, found %d [layout-desktop-count]", len(entries))}
 	}
-	if n := t.Resolve("AppRun"); n == nil || !n.Mode.IsRegular() {
-		problems = append(problems, "AppRun: missing; add an executable AppRun (a program or script) at the AppDir root")
-	} else if n.Mode.Perm()&0o111 == 0 {
-		problems = append(problems, "AppRun: not executable; chmod +x AppRun")
-	}
-	if arch != "" {
-		a, err := NormalizeArch(arch)
-		if err != nil {
-			problems = append(problems, err.Error())
-		}
-		info.arch = a
-	} else {
-		a, err := detectArch(t)
-		if err != nil {
-			problems = append(problems, err.Error())
-		}
-		info.arch = a
-	}
-	return info, problems
-}
-
-func (info *appInfo) checkDesktop(t *Tree, strict bool) []string {
-	n := t.Resolve(info.desktopPath)
+	name := entries[0]
+	n := t.Resolve(name)
 	if n == nil || !n.Mode.IsRegular() {
-		return []string{info.desktopPath + ": not a regular file"}
+		return []string{name + ": error: the desktop entry is not a file [layout-desktop-missing]"}
 	}
 	data, err := nodeData(n)
 	if err != nil {
-		return []string{fmt.Sprintf("%s: %v", info.desktopPath, err)}
+		return []string{fmt.Sprintf("%s: error: %v [unreadable]", name, err)}
 	}
 	var problems []string
-	for _, m := range desktop.Validate(info.desktopPath, data, 0) {
+	for _, m := range desktop.Validate(name, data, 0) {
+		p := appdir.DesktopProblem(name, m)
 		switch {
-		case m.Severity == desktop.Error || m.Severity == desktop.FutureError || strict && m.Severity == desktop.Warning:
-			problems = append(problems, m.Format(info.desktopPath))
-		case m.Severity == desktop.Warning:
-			info.warnings = append(info.warnings, m.Format(info.desktopPath))
+		case p.Severity == appdir.Error || strict && p.Severity == appdir.Warning:
+			problems = append(problems, fmt.Sprintf("%s\n    fix: %s", p, p.Fix))
+		case p.Severity == appdir.Warning:
+			info.warnings = append(info.warnings, p.String())
 		}
 	}
 	e, err := desktop.Parse(data)
 	if err != nil {
-		return append(problems, fmt.Sprintf("%s: %v", info.desktopPath, err))
+		return append(problems, fmt.Sprintf("%s: error: %v [desktop-parse]", name, err))
 	}
-	info.name = e.Name()
-	info.version = e.AppVersion()
+	info.desktopPath, info.name, info.version = name, e.Name(), e.AppVersion()
 	if len(e.Categories()) == 0 {
-		problems = append(problems, info.desktopPath+": no Categories key; add one such as Categories=Utility;")
+		problems = append(problems, name+": error: the desktop entry has no Categories key, which appimagetool requires [desktop-categories-missing]")
 	}
-	icon := e.Icon()
-	switch {
-	case icon == "":
-		problems = append(problems, info.desktopPath+": no Icon key; add Icon=<name> and put <name>.png in the AppDir root")
-	case strings.Contains(icon, "/"):
-		problems = append(problems, fmt.Sprintf("%s: Icon=%s must be a name without a path; put the icon in the AppDir root", info.desktopPath, icon))
-	default:
+	if icon := e.Icon(); icon != "" && !strings.Contains(icon, "/") {
 		for _, ext := range []string{".png", ".svg", ".xpm"} {
 			if n := t.Resolve(icon + ext); n != nil && n.Mode.IsRegular() {
 				info.icon = icon + ext
 				break
 			}
 		}
-		if info.icon == "" {
-			problems = append(problems, fmt.Sprintf("%s: icon %s.png, .svg or .xpm not found in the AppDir root; put a 256x256 %s.png there", info.desktopPath, icon, icon))
-		}
+	}
+	if info.icon == "" {
+		problems = append(problems, fmt.Sprintf(".: error: no icon named by Icon=%s (.png, .svg or .xpm) at the AppDir root [icon-missing]", e.Icon()))
 	}
 	return problems
 }
@@ -137,62 +160,4 @@ func nodeData(n *Node) ([]byte, error) {
 		return n.Data, nil
 	}
 	return os.ReadFile(n.Source)
-}
-
-// NormalizeArch returns the AppImage name of an architecture given as
-// appimagetool accepts it or with a Go or Debian alias.
-func NormalizeArch(a string) (string, error) {
-	s := strings.ToLower(strings.NewReplacer("-", "_", " ", "_").Replace(strings.TrimSpace(a)))
-	switch s {
-	case "x86_64", "amd64":
-		return "x86_64", nil
-	case "aarch64", "arm64", "arm_aarch64":
-		return "aarch64", nil
-	case "i386", "i486", "i586", "i686", "386", "intel_80386", "intel_80486", "intel_80586", "intel_80686":
-		return "i686", nil
-	case "armhf", "arm", "armv7l", "armv7":
-		return "armhf", nil
-	}
-	return "", fmt.Errorf("architecture %q: want x86_64, aarch64, i686 or armhf", a)
-}
-
-// detectArch finds the architecture of the ELF files in the image.
-func detectArch(t *Tree) (string, error) {
-	found := map[string][]string{}
-	for _, n := range t.Nodes {
-		if !n.Mode.IsRegular() || n.Size < 64 || n.Data != nil {
-			continue
-		}
-		if n.Mode.Perm()&0o111 == 0 && !strings.Contains(path.Base(n.Path), ".so") {
-			continue
-		}
-		f, err := os.Open(n.Source)
-		if err != nil {
-			continue
-		}
-		var magic [4]byte
-		if _, err := f.ReadAt(magic[:], 0); err != nil || string(magic[:]) != "\x7fELF" {
-			f.Close()
-			continue
-		}
-		a, err := elf.Arch(f)
-		f.Close()
-		if err == nil {
-			found[a] = append(found[a], n.Path)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return "", fmt.Errorf("no ELF executable or library found to tell the architecture; set it with --arch (or ARCH=x86_64)")
-	case 1:
-		for a := range found {
-			return a, nil
-		}
-	}
-	var list []string
-	for a, files := range found {
-		list = append(list, fmt.Sprintf("%s (%s)", a, files[0]))
-	}
-	sort.Strings(list)
-	return "", fmt.Errorf("ELF files of several architectures: %s; set the one to use with --arch", strings.Join(list, ", "))
 }

@@ -30,21 +30,40 @@ func Build(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	tree, err := Walk(ctx, dir, opts.Exclude)
+	// A walk error (a dangling link, a loop) is reported with every
+	// validation problem.
+	tree, walkErr := Walk(ctx, dir, opts.Exclude)
+	if walkErr != nil {
+		if ctx.Err() != nil {
+			return nil, walkErr
+		}
+		tree = &Tree{}
+	}
+	info, problems, err := inspect(dir, tree, opts)
 	if err != nil {
 		return nil, err
 	}
-	info, problems := inspect(tree, opts.Arch, opts.Strict)
-	warnings := append(append([]string(nil), tree.Warnings...), info.warnings...)
-	for _, w := range warnings {
-		fmt.Fprintln(logw, "warning:", w)
+	if walkErr != nil {
+		problems = append([]string{walkErr.Error()}, problems...)
 	}
-	runtime, rt, err := loadRuntime(opts.RuntimeFile, info.arch)
-	if err != nil {
-		problems = append(problems, err.Error())
+	var runtime []byte
+	var rt *appimage.Runtime
+	if len(problems) == 0 {
+		if runtime, rt, err = loadRuntime(opts.RuntimeFile, info.arch); err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
 	if len(problems) > 0 {
 		return nil, &ValidationError{AppDir: dir, Problems: problems}
+	}
+	warnings := append(append([]string(nil), info.warnings...), tree.Warnings...)
+	for _, w := range warnings {
+		fmt.Fprintln(logw, "warning:", w)
+	}
+	if opts.Verbose {
+		for _, n := range info.notes {
+			fmt.Fprintln(logw, "note:", n)
+		}
 	}
 	if opts.Verbose {
 		for _, f := range tree.Followed {

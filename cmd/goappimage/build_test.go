@@ -303,7 +303,7 @@ func TestBuildBadAppDirListsEveryProblem(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	for _, want := range []string{"Categories", "hello.png", "AppRun: not executable", "architecture"} {
+	for _, want := range []string{"3 problems", "Categories", "hello.png", "AppRun is not executable"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not mention %q:\n%s", want, stderr)
 		}
@@ -455,5 +455,36 @@ func TestBuildDiskFullLeavesNoFile(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(small); len(entries) != 0 {
 		t.Errorf("files left on the full disk: %v", entries)
+	}
+}
+
+// TestExampleAppDir builds the example AppDir of the repository (the README's
+// quick start) and runs it both ways.
+func TestExampleAppDir(t *testing.T) {
+	testutil.FUSE(t)
+	example, err := filepath.Abs("../../testdata/example.AppDir")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, example)
+	work := t.TempDir()
+	code, stdout, stderr := runIn(t, work, "goappimage", "build", example)
+	if code != 0 {
+		t.Fatalf("build: exit %d\n%s", code, stderr)
+	}
+	out := filepath.Join(work, "Example_App-x86_64.AppImage")
+	if !strings.HasPrefix(stdout, "Example_App-x86_64.AppImage: x86_64") {
+		t.Errorf("build printed %q", stdout)
+	}
+	if after := snapshot(t, example); after != before {
+		t.Error("the build changed testdata/example.AppDir")
+	}
+	for _, env := range [][]string{nil, {"APPIMAGE_EXTRACT_AND_RUN=1"}} {
+		got := runAppImage(t, out, env, "one", "two words")
+		for _, want := range []string{"example: AppRun\n", "APPIMAGE=" + out + "\n", "ARGC=2\n", "ARG2=two words\n"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("run with %q: output lacks %q:\n%s", env, want, got)
+			}
+		}
 	}
 }
