@@ -140,6 +140,10 @@ type checker struct {
 	opts   Options
 	report *Report
 	elves  map[string][]string // architecture -> ELF files (relative paths, sorted)
+	// otherDesktops are the desktop entries below the root, which
+	// appimagelint also runs desktop-file-validate on.
+	otherDesktops []string
+	rootDesktop   []byte // content of the root desktop entry
 }
 
 func (c *checker) add(path, rule string, sev Severity, fix, format string, args ...any) {
@@ -164,6 +168,7 @@ func Validate(dir string, opts Options) (*Report, error) {
 	c.checkArch()
 	c.checkAppRun()
 	c.checkDesktop()
+	c.checkOtherDesktops()
 	c.checkIcons()
 	if !opts.NoAppStream {
 		c.checkAppStream()

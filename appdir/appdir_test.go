@@ -214,6 +214,10 @@ var appdirCases = []struct {
 		want: []string{"warning desktop-hidden example.desktop"}},
 	{name: "GKeyFile stricter than desktop-file-validate", modify: func(t *testing.T, d string) { desktopBoth(t, d, exampleDesktop+"Name[de!]=Beispiel\n") },
 		want: []string{"error desktop-parse example.desktop"}},
+	{name: "other desktop entries", modify: func(t *testing.T, d string) {
+		write(t, d, "usr/share/applications/helper.desktop", []byte("[Desktop Entry]\nType=Application\nName=H\nExec=h\nTerminal=maybe\n"), 0o644)
+		write(t, d, "usr/share/applications/ok.desktop", []byte("[Desktop Entry]\nType=Application\nName=H\nExec=h\n"), 0o644)
+	}, want: []string{"warning desktop-other-invalid usr/share/applications/helper.desktop"}},
 	{name: "root desktop is a link", modify: func(t *testing.T, d string) {
 		symlink(t, d, "example.desktop", "usr/share/applications/example.desktop")
 	}},

@@ -1,6 +1,7 @@
 package appdir
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -66,6 +67,7 @@ func (c *checker) checkDesktop() {
 		return
 	}
 	c.report.DesktopFile = name
+	c.rootDesktop = data
 	for _, m := range desktop.Validate(name, data, c.opts.Profile) {
 		c.report.Problems = append(c.report.Problems, DesktopProblem(name, m))
 	}
@@ -164,4 +166,32 @@ func (c *checker) statInside(rel string) (string, fs.FileInfo, error) {
 	}
 	fi, err := os.Stat(filepath.Join(c.root, filepath.FromSlash(r)))
 	return r, fi, err
+}
+
+// checkOtherDesktops validates the desktop entries below the root: a
+// failing one is a warning, since only the root entry is integrated, but
+// appimagelint rejects the AppImage.
+func (c *checker) checkOtherDesktops() {
+	for _, rel := range c.otherDesktops {
+		data, err := os.ReadFile(filepath.Join(c.root, filepath.FromSlash(rel)))
+		if err != nil || c.rootDesktop != nil && bytes.Equal(data, c.rootDesktop) {
+			continue // the root entry's problems are reported already
+		}
+		msgs := desktop.Validate(path.Base(rel), data, c.opts.Profile)
+		if desktop.Valid(msgs) {
+			continue
+		}
+		n, first := 0, ""
+		for _, m := range msgs {
+			if m.Severity == desktop.Error {
+				if n == 0 {
+					first = m.Text
+				}
+				n++
+			}
+		}
+		c.add(rel, "desktop-other-invalid", Warning,
+			"Fix it (goappimage validate "+rel+" lists every problem) or remove it if it is not needed.",
+			"desktop-file-validate finds %d error(s) in this desktop entry, the first: %s", n, first)
+	}
 }

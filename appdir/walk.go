@@ -98,6 +98,9 @@ func (c *checker) walk() {
 					"symbolic link to %q points to nothing", target)
 			}
 		case d.Type().IsRegular():
+			if strings.HasSuffix(rel, ".desktop") && strings.Contains(rel, "/") {
+				c.otherDesktops = append(c.otherDesktops, rel)
+			}
 			if arch, ok := elfArchOfFile(p); ok {
 				c.elves[arch] = append(c.elves[arch], rel)
 			}
