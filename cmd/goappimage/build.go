@@ -55,7 +55,7 @@ same bytes on every machine.
 Exclusions use mksquashfs -wildcards -ef syntax; .appimageignore files in
 APPDIR and in the current directory are read too.`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "comp", Value: "zstd", Usage: "compression: zstd or gzip (the AppImage runtime reads no other)"},
+			&cli.StringFlag{Name: "comp", Value: "zstd", Usage: "compression: zstd, gzip, xz, lz4 or none (goappimage's runtime reads all; type2-runtime only zstd and gzip)"},
 			&cli.IntFlag{Name: "level", Usage: "compression level (zstd 1-22, default 15; gzip 1-9, default 9)"},
 			&cli.StringFlag{Name: "block-size", Value: "128K", Usage: "squashfs block size, a power of two from 4K to 1M"},
 			&cli.StringFlag{Name: "arch", Usage: "architecture: x86_64, aarch64, i686 or armhf (default: detected from the AppDir's ELF files)", EnvVars: []string{"ARCH"}},
