@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
@@ -41,7 +42,7 @@ type compressorSpec struct {
 
 // newCompressorSpec validates the compression settings of o (already
 // defaulted) and returns the matching spec.
-func newCompressorSpec(c Compression, level int, blockSize int) (*compressorSpec, error) {
+func newCompressorSpec(c Compression, level, blockSize, workers int) (*compressorSpec, error) {
 	le := binary.LittleEndian
 	switch c {
 	case ZSTD:
@@ -52,18 +53,27 @@ func newCompressorSpec(c Compression, level int, blockSize int) (*compressorSpec
 		if level != defaultZstdLevel {
 			s.options = le.AppendUint32(nil, uint32(level))
 		}
+		// One encoder serves every worker: EncodeAll is safe for concurrent
+		// use and keeps a pool of workers block encoders, each with its
+		// own match tables (about 34 MiB at the best level), so the
+		// metadata compressed after the data reuses them.
+		var once sync.Once
+		var enc *zstd.Encoder
+		var encErr error
 		s.newComp = func() (blockCompressor, error) {
-			// EncodeAll writes single-segment frames carrying the content
-			// size; the window never exceeds the block size, as the
-			// kernel requires.
-			enc, err := zstd.NewWriter(nil,
-				zstd.WithEncoderLevel(zstdLevel(level)),
-				zstd.WithWindowSize(blockSize),
-				zstd.WithEncoderCRC(false),
-				zstd.WithEncoderConcurrency(1),
-				zstd.WithSingleSegment(true))
-			if err != nil {
-				return nil, err
+			once.Do(func() {
+				// EncodeAll writes single-segment frames carrying the
+				// content size; the window never exceeds the block size,
+				// as the kernel requires.
+				enc, encErr = zstd.NewWriter(nil,
+					zstd.WithEncoderLevel(zstdLevel(level)),
+					zstd.WithWindowSize(blockSize),
+					zstd.WithEncoderCRC(false),
+					zstd.WithEncoderConcurrency(workers),
+					zstd.WithSingleSegment(true))
+			})
+			if encErr != nil {
+				return nil, encErr
 			}
 			return zstdCompressor{enc}, nil
 		}

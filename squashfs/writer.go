@@ -164,7 +164,7 @@ func NewWriter(dst io.WriterAt, opts WriterOptions) (*Writer, error) {
 	if opts.Clamp && opts.ModTime.IsZero() {
 		return nil, errors.New("squashfs: Clamp needs ModTime (the time to clamp to)")
 	}
-	spec, err := newCompressorSpec(opts.Compression, opts.Level, opts.BlockSize)
+	spec, err := newCompressorSpec(opts.Compression, opts.Level, opts.BlockSize, opts.Workers)
 	if err != nil {
 		return nil, err
 	}
