@@ -17,7 +17,7 @@ import (
 )
 
 // copyExample copies the example AppDir into a temporary directory.
-func copyExample(t *testing.T) string {
+func copyExample(t testing.TB) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), "Test.AppDir")
 	err := filepath.WalkDir(exampleDir, func(p string, d fs.DirEntry, err error) error {
