@@ -76,7 +76,11 @@ func (r *runner) startServer() (*liveMount, int) {
 	if len(prefix) > 6 {
 		prefix = prefix[:6]
 	}
-	dir, err := os.MkdirTemp(tempDir(), ".mount_"+prefix)
+	base, err := filepath.Abs(tempDir())
+	if err != nil {
+		return nil, r.fail(exitExecError, "%v", err)
+	}
+	dir, err := os.MkdirTemp(base, ".mount_"+prefix)
 	if err != nil {
 		return nil, r.fail(exitExecError, "creating the mount point: %v (set TMPDIR to a writable directory)", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/goappimage/goappimage/internal/testutil"
 )
@@ -133,6 +134,36 @@ func TestTargetAppImage(t *testing.T) {
 		}
 		if args == nil {
 			waitGone(t, v["APPDIR"])
+		}
+	}
+}
+
+// TestNoAppRun checks that a payload without AppRun gives exit status 127
+// and leaves nothing behind, in both modes.
+func TestNoAppRun(t *testing.T) {
+	testutil.FUSE(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "data.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app := makeAppImage(t, hostRuntime(t), dir)
+	for _, args := range [][]string{nil, {"--appimage-extract-and-run"}} {
+		tmp := t.TempDir()
+		res := run(t, app, t.TempDir(), []string{"TMPDIR=" + tmp}, args...)
+		if res.status != 127 || !strings.Contains(res.stderr, "AppRun") {
+			t.Errorf("%q: status %d, stderr %q; want 127 and a message naming AppRun", args, res.status, res.stderr)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			left, _ := os.ReadDir(tmp)
+			if len(left) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%q: %s left in $TMPDIR", args, left[0].Name())
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	}
 }

@@ -45,6 +45,7 @@ func serveRole(role string, args []string) int {
 			cmd.Env = append(os.Environ(), roleEnv+"="+roleServe)
 			cmd.ExtraFiles = []*os.File{ready, keepAlive}
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+			cmd.Dir = "/" // keep no file system busy but ours
 			err = cmd.Start()
 		}
 		if err != nil {
