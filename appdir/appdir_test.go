@@ -147,7 +147,7 @@ var appdirCases = []struct {
 	{name: "AppRun uncommon interpreter", modify: func(t *testing.T, d string) { write(t, d, "AppRun", []byte("#!/usr/bin/python3\n"), 0o755) }, want: []string{"warning apprun-interpreter AppRun"}},
 	{name: "AppRun env interpreter", modify: func(t *testing.T, d string) { write(t, d, "AppRun", []byte("#!/usr/bin/env python3\n"), 0o755) }},
 	{name: "AppRun absolute link", modify: func(t *testing.T, d string) { symlink(t, d, "AppRun", "/bin/sh") },
-		want: []string{"error apprun-link-escapes AppRun", "warning symlink-external AppRun"},
+		want: []string{"warning apprun-link-escapes AppRun", "warning symlink-external AppRun"},
 		check: func(t *testing.T, r *Report) {
 			if len(r.ExternalLinks) != 1 || r.ExternalLinks[0] != (Link{"AppRun", "/bin/sh"}) {
 				t.Errorf("ExternalLinks = %v", r.ExternalLinks)
@@ -158,7 +158,24 @@ var appdirCases = []struct {
 		symlink(t, d, "AppRun", "usr/bin/example")
 	}},
 	{name: "AppRun link escaping with dotdot", modify: func(t *testing.T, d string) { symlink(t, d, "AppRun", "../x/AppRun") },
-		want: []string{"error apprun-link-escapes AppRun", "warning symlink-external AppRun"}},
+		want: []string{"error apprun-missing AppRun", "warning apprun-link-escapes AppRun", "warning symlink-external AppRun"}},
+	{name: "AppRun link escaping to a script", modify: func(t *testing.T, d string) {
+		write(t, d, "../outside/run", []byte("hello\n"), 0o755)
+		symlink(t, d, "AppRun", "../outside/run")
+	}, want: []string{"error apprun-format AppRun", "warning apprun-link-escapes AppRun", "warning symlink-external AppRun"}},
+	{name: "desktop entry and icon outside", modify: func(t *testing.T, d string) {
+		data, _ := os.ReadFile(filepath.Join(d, "example.desktop"))
+		write(t, d, "../outside/example.desktop", data, 0o644)
+		write(t, d, "../outside/example.png", pngOf(t, 256, 256), 0o644)
+		symlink(t, d, "example.desktop", "../outside/example.desktop")
+		symlink(t, d, "example.png", "../outside/example.png")
+	}, want: []string{"warning layout-desktop-link-escapes example.desktop", "warning symlink-external example.desktop",
+		"warning icon-link-escapes example.png", "warning symlink-external example.png"},
+		check: func(t *testing.T, r *Report) {
+			if r.Desktop == nil || r.Desktop.Name() != "Example App" || r.IconFile != "example.png" || r.DesktopFile != "example.desktop" {
+				t.Errorf("report: desktop %v %q icon %q", r.Desktop != nil, r.DesktopFile, r.IconFile)
+			}
+		}},
 	{name: "AppRun dangling", modify: func(t *testing.T, d string) { symlink(t, d, "AppRun", "usr/bin/nothing") },
 		want: []string{"error apprun-missing AppRun", "warning symlink-dangling AppRun"}},
 	{name: "AppRun directory", modify: func(t *testing.T, d string) {

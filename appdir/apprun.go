@@ -26,23 +26,21 @@ func (c *checker) checkAppRun() {
 		c.add(name, "apprun-missing", Error, fixAppRunMissing, "AppRun is missing: the AppImage runtime executes it to start the application")
 		return
 	}
-	target := name
 	if fi.Mode()&fs.ModeSymlink != 0 {
 		link, _ := os.Readlink(filepath.Join(c.root, name))
-		resolved, err := c.resolve(name)
+		_, err := c.resolve(name)
 		switch {
 		case errors.Is(err, errEscapes):
-			c.add(name, "apprun-link-escapes", Error,
-				"Point AppRun at a program inside the AppDir with a relative link (ln -sf usr/bin/myapp AppRun).",
-				"AppRun is a symbolic link to %q, outside the AppDir: it would run a file of the host system", link)
-			return
+			c.add(name, "apprun-link-escapes", Warning,
+				"Copy the program into the AppDir and link to it relatively (ln -sf usr/bin/myapp AppRun).",
+				"AppRun is a symbolic link to %q, outside the AppDir: goappimage packs the target in its place, other tools keep a link into the host system", link)
 		case err != nil:
 			c.add(name, "apprun-missing", Error, fixAppRunMissing, "AppRun is a symbolic link to %q, which does not resolve: %v", link, err)
 			return
 		}
-		target = resolved
-		if fi, err = os.Stat(filepath.Join(c.root, filepath.FromSlash(resolved))); err != nil {
-			c.add(name, "apprun-missing", Error, fixAppRunMissing, "AppRun target %s cannot be read: %v", resolved, err)
+		// The host follows the link as the build does.
+		if fi, err = os.Stat(filepath.Join(c.root, name)); err != nil {
+			c.add(name, "apprun-missing", Error, fixAppRunMissing, "AppRun is a symbolic link to %q, which cannot be read: %v", link, err)
 			return
 		}
 	}
@@ -54,7 +52,7 @@ func (c *checker) checkAppRun() {
 	if mode&0o111 == 0 {
 		c.add(name, "apprun-not-executable", Error, "Make it executable: chmod 755 AppRun.", "AppRun is not executable (mode %04o)", mode)
 	}
-	head, err := readHead(filepath.Join(c.root, filepath.FromSlash(target)), 256)
+	head, err := readHead(filepath.Join(c.root, name), 256)
 	if err != nil {
 		c.add(name, "apprun-unreadable", Error, "Make AppRun readable: chmod 755 AppRun.", "AppRun cannot be read: %v", err)
 		return

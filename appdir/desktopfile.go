@@ -51,19 +51,17 @@ func (c *checker) checkDesktop() {
 		return
 	}
 	name := found[0]
-	resolved, err := c.resolve(name)
-	if err != nil {
-		if errors.Is(err, errEscapes) {
-			c.add(name, "layout-desktop-link-escapes", Error, "Make it a regular file, or a relative link to usr/share/applications/"+name+".",
-				"the desktop entry is a symbolic link that leaves the AppDir")
-		} else {
-			c.add(name, "layout-desktop-missing", Error, "Point the link at an existing file.", "the desktop entry cannot be read: %v", err)
-		}
+	if _, err := c.resolve(name); errors.Is(err, errEscapes) {
+		c.add(name, "layout-desktop-link-escapes", Warning,
+			"Make it a regular file, or a relative link to usr/share/applications/"+name+".",
+			"the desktop entry is a symbolic link that leaves the AppDir: goappimage packs its target, other tools keep a link into the host system")
+	} else if err != nil {
+		c.add(name, "layout-desktop-missing", Error, "Point the link at an existing file.", "the desktop entry cannot be read: %v", err)
 		return
 	}
-	data, err := os.ReadFile(filepath.Join(c.root, filepath.FromSlash(resolved)))
+	data, err := os.ReadFile(filepath.Join(c.root, name))
 	if err != nil {
-		c.add(name, "unreadable", Error, "Make the file readable.", "cannot read the desktop entry: %v", err)
+		c.add(name, "unreadable", Error, "Make the file readable, or point the link at an existing file.", "cannot read the desktop entry: %v", err)
 		return
 	}
 	c.report.DesktopFile = name

@@ -95,7 +95,12 @@ func (c *checker) checkIcons() {
 	}
 	var icon string
 	for _, ext := range []string{".png", ".svg", ".xpm"} {
-		if _, fi, err := c.statInside(name + ext); err == nil && fi.Mode().IsRegular() {
+		_, err := c.resolve(name + ext)
+		if err != nil && !errors.Is(err, errEscapes) {
+			continue
+		}
+		// The host follows links as the build does.
+		if fi, err := os.Stat(filepath.Join(c.root, name+ext)); err == nil && fi.Mode().IsRegular() {
 			icon = name + ext
 			break
 		}
@@ -113,8 +118,11 @@ func (c *checker) checkIcons() {
 		return
 	}
 	c.report.IconFile = icon
-	resolved, _ := c.resolve(icon)
-	info, err := readIcon(filepath.Join(c.root, filepath.FromSlash(resolved)))
+	if _, err := c.resolve(icon); errors.Is(err, errEscapes) {
+		c.add(icon, "icon-link-escapes", Warning, fmt.Sprintf("Copy the icon into the AppDir: cp --remove-destination \"$(readlink -f %s)\" %s.", icon, icon),
+			"the icon is a symbolic link that leaves the AppDir: goappimage packs its target, other tools keep a link into the host system")
+	}
+	info, err := readIcon(filepath.Join(c.root, icon))
 	switch {
 	case err != nil:
 		c.add(icon, "icon-invalid", Error, "Replace it with a valid 256x256 PNG or an SVG image.", "the icon is %v", err)
