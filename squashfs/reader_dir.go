@@ -161,10 +161,14 @@ func checkName(name string) error {
 	return nil
 }
 
+// indexedLookupMin is the listing size from which an uncached directory is
+// searched through its index rather than decoded whole and cached.
+const indexedLookupMin = 64 << 10
+
 // lookup finds name in directory dir. Decoded listings are cached; a large
 // uncached directory is searched from the closest directory-index entry.
 func (r *Reader) lookup(dir *Inode, name string) (dirEntry, bool, error) {
-	if entries, ok := r.dirs.peek(dir.ref); ok || len(dir.dirIndex) == 0 {
+	if entries, ok := r.dirs.peek(dir.ref); ok || len(dir.dirIndex) == 0 || dir.dirLen <= indexedLookupMin {
 		if !ok {
 			var err error
 			if entries, err = r.readDir(dir); err != nil {

@@ -374,6 +374,9 @@ func TestReaderDirectoryIndex(t *testing.T) {
 	}
 	img := mksquashfs(t, src)
 	r := openImage(t, img)
+	if r.root.dirLen <= indexedLookupMin {
+		t.Fatalf("root listing of %d bytes is too small to be searched through its index", r.root.dirLen)
+	}
 	if len(r.root.dirIndex) < 2 {
 		t.Fatalf("root directory has %d index entries, want several", len(r.root.dirIndex))
 	}
