@@ -163,7 +163,7 @@ func Validate(dir string, opts Options) (*Report, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("validating AppDir: %s is not a directory", dir)
 	}
-	c := &checker{root: dir, opts: opts, report: &Report{Dir: dir, strict: opts.Strict}, elves: map[string][]string{}}
+	c := &checker{root: dir, opts: opts, report: &Report{Dir: dir, Problems: []Problem{}, strict: opts.Strict}, elves: map[string][]string{}}
 	c.walk()
 	c.checkArch()
 	c.checkAppRun()
