@@ -87,11 +87,18 @@ func remove(t *testing.T, dir, rel string) {
 	}
 }
 
+// desktopBothAs writes the desktop entry name at the root and in
+// usr/share/applications.
+func desktopBothAs(t *testing.T, dir, name, data string) {
+	write(t, dir, name, []byte(data), 0o644)
+	write(t, dir, "usr/share/applications/"+name, []byte(data), 0o644)
+}
+
 // desktopBoth writes the desktop entry at the root and in
 // usr/share/applications, as the example has it.
 func desktopBoth(t *testing.T, dir, data string) {
-	write(t, dir, "example.desktop", []byte(data), 0o644)
-	write(t, dir, "usr/share/applications/example.desktop", []byte(data), 0o644)
+	write(t, dir, "io.github.goappimage.Example.desktop", []byte(data), 0o644)
+	write(t, dir, "usr/share/applications/io.github.goappimage.Example.desktop", []byte(data), 0o644)
 }
 
 const exampleDesktop = "[Desktop Entry]\nType=Application\nName=Example App\nComment=Show what the AppImage runtime passes to an application\nExec=example %F\nIcon=example\nTerminal=true\nCategories=Utility;\n"
@@ -133,9 +140,9 @@ var appdirCases = []struct {
 	want  []string
 	check func(t *testing.T, r *Report)
 }{
-	{name: "example is valid", want: []string{"hint arch-unknown .", "hint diricon-derived .DirIcon", "hint desktop-filename-rdns example.desktop"},
+	{name: "example is valid", want: []string{"hint arch-unknown .", "hint diricon-derived .DirIcon"},
 		check: func(t *testing.T, r *Report) {
-			if r.DesktopFile != "example.desktop" || r.IconFile != "example.png" || r.Arch != "" || r.DirIcon || r.Desktop == nil || r.Desktop.Name() != "Example App" {
+			if r.DesktopFile != "io.github.goappimage.Example.desktop" || r.IconFile != "example.png" || r.Arch != "" || r.DirIcon || r.Desktop == nil || r.Desktop.Name() != "Example App" {
 				t.Errorf("report: desktop %q icon %q arch %q diricon %v", r.DesktopFile, r.IconFile, r.Arch, r.DirIcon)
 			}
 		}},
@@ -164,15 +171,15 @@ var appdirCases = []struct {
 		symlink(t, d, "AppRun", "../outside/run")
 	}, want: []string{"error apprun-format AppRun", "warning apprun-link-escapes AppRun", "warning symlink-external AppRun"}},
 	{name: "desktop entry and icon outside", modify: func(t *testing.T, d string) {
-		data, _ := os.ReadFile(filepath.Join(d, "example.desktop"))
-		write(t, d, "../outside/example.desktop", data, 0o644)
+		data, _ := os.ReadFile(filepath.Join(d, "io.github.goappimage.Example.desktop"))
+		write(t, d, "../outside/io.github.goappimage.Example.desktop", data, 0o644)
 		write(t, d, "../outside/example.png", pngOf(t, 256, 256), 0o644)
-		symlink(t, d, "example.desktop", "../outside/example.desktop")
+		symlink(t, d, "io.github.goappimage.Example.desktop", "../outside/io.github.goappimage.Example.desktop")
 		symlink(t, d, "example.png", "../outside/example.png")
-	}, want: []string{"warning layout-desktop-link-escapes example.desktop", "warning symlink-external example.desktop",
+	}, want: []string{"warning layout-desktop-link-escapes io.github.goappimage.Example.desktop", "warning symlink-external io.github.goappimage.Example.desktop",
 		"warning icon-link-escapes example.png", "warning symlink-external example.png"},
 		check: func(t *testing.T, r *Report) {
-			if r.Desktop == nil || r.Desktop.Name() != "Example App" || r.IconFile != "example.png" || r.DesktopFile != "example.desktop" {
+			if r.Desktop == nil || r.Desktop.Name() != "Example App" || r.IconFile != "example.png" || r.DesktopFile != "io.github.goappimage.Example.desktop" {
 				t.Errorf("report: desktop %v %q icon %q", r.Desktop != nil, r.DesktopFile, r.IconFile)
 			}
 		}},
@@ -194,54 +201,54 @@ var appdirCases = []struct {
 		write(t, d, "zz.desktop", []byte(exampleDesktop), 0o644)
 		write(t, d, "aa.desktop", []byte(exampleDesktop), 0o644)
 	}, want: []string{"error layout-desktop-multiple ."}},
-	{name: "no desktop file", modify: func(t *testing.T, d string) { remove(t, d, "example.desktop") }, want: []string{"error layout-desktop-missing ."}},
+	{name: "no desktop file", modify: func(t *testing.T, d string) { remove(t, d, "io.github.goappimage.Example.desktop") }, want: []string{"error layout-desktop-missing ."}},
 	{name: "no usr", modify: func(t *testing.T, d string) { remove(t, d, "usr") }, opts: Options{NoAppStream: true}, want: []string{"hint layout-no-usr ."}},
 	{name: "desktop-file-validate error", modify: func(t *testing.T, d string) { desktopBoth(t, d, exampleDesktop+"StartupNotify=false \n") },
-		want: []string{"error desktop-boolean example.desktop"}},
+		want: []string{"error desktop-boolean io.github.goappimage.Example.desktop"}},
 	{name: "future error is a warning", modify: func(t *testing.T, d string) { desktopBoth(t, d, exampleDesktop+"MimeType=foo;\n") },
-		want: []string{"warning desktop-mime-invalid example.desktop"}},
+		want: []string{"warning desktop-mime-invalid io.github.goappimage.Example.desktop"}},
 	{name: "no Categories", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Categories=Utility;\n", "", 1))
 	},
-		want: []string{"error desktop-categories-missing example.desktop"}},
+		want: []string{"error desktop-categories-missing io.github.goappimage.Example.desktop"}},
 	{name: "empty Categories", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Categories=Utility;\n", "Categories=\n", 1))
-	}, want: []string{"warning desktop-categories-empty example.desktop"}},
+	}, want: []string{"warning desktop-categories-empty io.github.goappimage.Example.desktop"}},
 	{name: "no Icon", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Icon=example\n", "", 1))
 	},
-		want: []string{"error desktop-icon-missing example.desktop"}},
+		want: []string{"error desktop-icon-missing io.github.goappimage.Example.desktop"}},
 	{name: "Icon with extension", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Icon=example\n", "Icon=example.png\n", 1))
-	}, want: []string{"warning desktop-icon-extension example.desktop", "error desktop-icon-name example.desktop"}},
+	}, want: []string{"warning desktop-icon-extension io.github.goappimage.Example.desktop", "error desktop-icon-name io.github.goappimage.Example.desktop"}},
 	{name: "Icon svgz", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Icon=example\n", "Icon=example.svgz\n", 1))
-	}, want: []string{"error desktop-icon-name example.desktop"}},
+	}, want: []string{"error desktop-icon-name io.github.goappimage.Example.desktop"}},
 	{name: "no Exec", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Exec=example %F\n", "", 1))
 	},
-		want: []string{"error desktop-exec-missing example.desktop"}},
+		want: []string{"error desktop-exec-missing io.github.goappimage.Example.desktop"}},
 	{name: "absolute Exec", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Exec=example %F\n", "Exec=/usr/bin/example %F\n", 1))
-	}, want: []string{"warning desktop-exec-absolute example.desktop"}},
+	}, want: []string{"warning desktop-exec-absolute io.github.goappimage.Example.desktop"}},
 	{name: "Link type", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, "[Desktop Entry]\nType=Link\nName=Example App\nURL=https://example.org\nIcon=example\n")
-	}, want: []string{"error desktop-type example.desktop", "error desktop-exec-missing example.desktop", "error desktop-categories-missing example.desktop"}},
+	}, want: []string{"error desktop-type io.github.goappimage.Example.desktop", "error desktop-exec-missing io.github.goappimage.Example.desktop", "error desktop-categories-missing io.github.goappimage.Example.desktop"}},
 	{name: "NoDisplay", modify: func(t *testing.T, d string) { desktopBoth(t, d, exampleDesktop+"NoDisplay=true\n") },
-		want: []string{"warning desktop-hidden example.desktop"}},
+		want: []string{"warning desktop-hidden io.github.goappimage.Example.desktop"}},
 	{name: "GKeyFile stricter than desktop-file-validate", modify: func(t *testing.T, d string) { desktopBoth(t, d, exampleDesktop+"Name[de!]=Beispiel\n") },
-		want: []string{"error desktop-parse example.desktop"}},
+		want: []string{"error desktop-parse io.github.goappimage.Example.desktop"}},
 	{name: "other desktop entries", modify: func(t *testing.T, d string) {
 		write(t, d, "usr/share/applications/helper.desktop", []byte("[Desktop Entry]\nType=Application\nName=H\nExec=h\nTerminal=maybe\n"), 0o644)
 		write(t, d, "usr/share/applications/ok.desktop", []byte("[Desktop Entry]\nType=Application\nName=H\nExec=h\n"), 0o644)
 	}, want: []string{"warning desktop-other-invalid usr/share/applications/helper.desktop"}},
 	{name: "root desktop is a link", modify: func(t *testing.T, d string) {
-		symlink(t, d, "example.desktop", "usr/share/applications/example.desktop")
+		symlink(t, d, "io.github.goappimage.Example.desktop", "usr/share/applications/io.github.goappimage.Example.desktop")
 	}},
 	{name: "root desktop differs", modify: func(t *testing.T, d string) {
-		write(t, d, "example.desktop", []byte(exampleDesktop+"Keywords=x;\n"), 0o644)
+		write(t, d, "io.github.goappimage.Example.desktop", []byte(exampleDesktop+"Keywords=x;\n"), 0o644)
 	},
-		want: []string{"warning layout-desktop-differs usr/share/applications/example.desktop"}},
+		want: []string{"warning layout-desktop-differs usr/share/applications/io.github.goappimage.Example.desktop"}},
 	{name: "root icon missing", modify: func(t *testing.T, d string) { remove(t, d, "example.png") }, want: []string{"error icon-missing ."}},
 	{name: "root icon only in hicolor", modify: func(t *testing.T, d string) {
 		remove(t, d, "example.png")
@@ -310,38 +317,47 @@ var appdirCases = []struct {
 	{name: "no AppStream", modify: func(t *testing.T, d string) { remove(t, d, "usr/share/metainfo") },
 		want: []string{"warning appstream-missing usr/share/metainfo"}},
 	{name: "AppStream skipped", opts: Options{NoAppStream: true}, modify: func(t *testing.T, d string) {
-		write(t, d, "usr/share/metainfo/example.appdata.xml", []byte("<component>"), 0o644)
+		write(t, d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml", []byte("<component>"), 0o644)
 	}},
 	{name: "AppStream other name", modify: func(t *testing.T, d string) {
-		os.Rename(filepath.Join(d, "usr/share/metainfo/example.appdata.xml"), filepath.Join(d, "usr/share/metainfo/org.x.Other.appdata.xml"))
+		os.Rename(filepath.Join(d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml"), filepath.Join(d, "usr/share/metainfo/org.x.Other.appdata.xml"))
 	}, want: []string{"warning appstream-name usr/share/metainfo"}},
 	{name: "AppStream metainfo name", modify: func(t *testing.T, d string) {
-		os.Rename(filepath.Join(d, "usr/share/metainfo/example.appdata.xml"), filepath.Join(d, "usr/share/metainfo/example.metainfo.xml"))
-	}, want: []string{"warning appstream-metainfo-name usr/share/metainfo/example.metainfo.xml"}},
+		os.Rename(filepath.Join(d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml"), filepath.Join(d, "usr/share/metainfo/io.github.goappimage.Example.metainfo.xml"))
+	}, want: []string{"warning appstream-metainfo-name usr/share/metainfo/io.github.goappimage.Example.metainfo.xml"}},
 	{name: "AppStream malformed", modify: func(t *testing.T, d string) {
-		write(t, d, "usr/share/metainfo/example.appdata.xml", []byte("<component><id>example</component>"), 0o644)
-	}, want: []string{"error appstream-xml usr/share/metainfo/example.appdata.xml"}},
+		write(t, d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml", []byte("<component><id>example</component>"), 0o644)
+	}, want: []string{"error appstream-xml usr/share/metainfo/io.github.goappimage.Example.appdata.xml"}},
 	{name: "AppStream ancient root", modify: func(t *testing.T, d string) {
-		write(t, d, "usr/share/metainfo/example.appdata.xml", []byte("<application><id>example</id></application>"), 0o644)
-	}, want: []string{"error appstream-root usr/share/metainfo/example.appdata.xml"}},
+		write(t, d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml", []byte("<application><id>io.github.goappimage.Example</id></application>"), 0o644)
+	}, want: []string{"error appstream-root usr/share/metainfo/io.github.goappimage.Example.appdata.xml"}},
 	{name: "AppStream missing elements", modify: func(t *testing.T, d string) {
-		write(t, d, "usr/share/metainfo/example.appdata.xml", []byte(`<component type="desktop-application"><id>example</id><launchable type="desktop-id">example.desktop</launchable></component>`), 0o644)
-	}, want: []string{"error appstream-required usr/share/metainfo/example.appdata.xml", "error appstream-required usr/share/metainfo/example.appdata.xml",
-		"error appstream-required usr/share/metainfo/example.appdata.xml", "error appstream-required usr/share/metainfo/example.appdata.xml"}},
+		write(t, d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml", []byte(`<component type="desktop-application"><id>io.github.goappimage.Example</id><launchable type="desktop-id">io.github.goappimage.Example.desktop</launchable></component>`), 0o644)
+	}, want: []string{"error appstream-required usr/share/metainfo/io.github.goappimage.Example.appdata.xml", "error appstream-required usr/share/metainfo/io.github.goappimage.Example.appdata.xml",
+		"error appstream-required usr/share/metainfo/io.github.goappimage.Example.appdata.xml", "error appstream-required usr/share/metainfo/io.github.goappimage.Example.appdata.xml"}},
 	{name: "AppStream id mismatch", modify: func(t *testing.T, d string) {
-		data, _ := os.ReadFile(filepath.Join(d, "usr/share/metainfo/example.appdata.xml"))
-		write(t, d, "usr/share/metainfo/example.appdata.xml", bytes.Replace(data, []byte("<id>example</id>"), []byte("<id>org.example.App</id>"), 1), 0o644)
-	}, want: []string{"error appstream-id-mismatch usr/share/metainfo/example.appdata.xml"}},
+		data, _ := os.ReadFile(filepath.Join(d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml"))
+		write(t, d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml", bytes.Replace(data, []byte("<id>io.github.goappimage.Example</id>"), []byte("<id>org.example.App</id>"), 1), 0o644)
+	}, want: []string{"error appstream-id-mismatch usr/share/metainfo/io.github.goappimage.Example.appdata.xml"}},
 	{name: "AppStream id with .desktop", modify: func(t *testing.T, d string) {
-		data, _ := os.ReadFile(filepath.Join(d, "usr/share/metainfo/example.appdata.xml"))
-		write(t, d, "usr/share/metainfo/example.appdata.xml", bytes.Replace(data, []byte("<id>example</id>"), []byte("<id>example.desktop</id>"), 1), 0o644)
+		data, _ := os.ReadFile(filepath.Join(d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml"))
+		write(t, d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml", bytes.Replace(data, []byte("<id>io.github.goappimage.Example</id>"), []byte("<id>io.github.goappimage.Example.desktop</id>"), 1), 0o644)
 	}},
+	{name: "AppStream id not reverse-DNS", modify: func(t *testing.T, d string) {
+		data, _ := os.ReadFile(filepath.Join(d, "io.github.goappimage.Example.desktop"))
+		remove(t, d, "io.github.goappimage.Example.desktop")
+		desktopBothAs(t, d, "example.desktop", string(data))
+		remove(t, d, "usr/share/metainfo")
+		meta := []byte(`<component type="desktop-application"><id>example</id><metadata_license>CC0-1.0</metadata_license><name>E</name><summary>S</summary>` +
+			`<description><p>D</p></description><launchable type="desktop-id">example.desktop</launchable></component>`)
+		write(t, d, "usr/share/metainfo/example.appdata.xml", meta, 0o644)
+	}, want: []string{"warning appstream-cid-rdns usr/share/metainfo/example.appdata.xml", "hint desktop-filename-rdns example.desktop"}},
 	{name: "AppStream license", modify: func(t *testing.T, d string) {
-		data, _ := os.ReadFile(filepath.Join(d, "usr/share/metainfo/example.appdata.xml"))
-		write(t, d, "usr/share/metainfo/example.appdata.xml", bytes.Replace(data, []byte("CC0-1.0"), []byte("GPL-3.0-or-later"), 1), 0o644)
-	}, want: []string{"error appstream-metadata-license usr/share/metainfo/example.appdata.xml"}},
+		data, _ := os.ReadFile(filepath.Join(d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml"))
+		write(t, d, "usr/share/metainfo/io.github.goappimage.Example.appdata.xml", bytes.Replace(data, []byte("CC0-1.0"), []byte("GPL-3.0-or-later"), 1), 0o644)
+	}, want: []string{"error appstream-metadata-license usr/share/metainfo/io.github.goappimage.Example.appdata.xml"}},
 	{name: "AppStream desktop not in applications", modify: func(t *testing.T, d string) { remove(t, d, "usr/share/applications") },
-		want: []string{"error appstream-desktop-missing usr/share/applications/example.desktop"}},
+		want: []string{"error appstream-desktop-missing usr/share/applications/io.github.goappimage.Example.desktop"}},
 	{name: "architecture from ELF files", modify: func(t *testing.T, d string) {
 		write(t, d, "usr/bin/example", fakeELF(emX86_64), 0o755)
 		write(t, d, "usr/lib/libexample.so.1", fakeELF(emX86_64), 0o644)
@@ -383,7 +399,7 @@ var appdirCases = []struct {
 	{name: "external links", modify: func(t *testing.T, d string) {
 		symlink(t, d, "usr/lib/libz.so.1", "/lib/x86_64-linux-gnu/libz.so.1")
 		symlink(t, d, "usr/share/doc", "../../../doc")
-		symlink(t, d, "usr/bin/inside", "../share/metainfo/example.appdata.xml")
+		symlink(t, d, "usr/bin/inside", "../share/metainfo/io.github.goappimage.Example.appdata.xml")
 	}, want: []string{"warning symlink-external usr/lib/libz.so.1", "warning symlink-external usr/share/doc"},
 		check: func(t *testing.T, r *Report) {
 			want := []Link{{"usr/lib/libz.so.1", "/lib/x86_64-linux-gnu/libz.so.1"}, {"usr/share/doc", "../../../doc"}}
@@ -534,10 +550,21 @@ func TestRealELF(t *testing.T) {
 // example's desktop entries without any message.
 func TestExampleWithDFV(t *testing.T) {
 	dfv := testutil.Tool(t, "desktop-file-validate")
-	for _, f := range []string{"example.desktop", "usr/share/applications/example.desktop"} {
+	for _, f := range []string{"io.github.goappimage.Example.desktop", "usr/share/applications/io.github.goappimage.Example.desktop"} {
 		out, err := exec.Command(dfv, filepath.Join(exampleDir, f)).CombinedOutput()
 		if err != nil || len(out) != 0 {
 			t.Errorf("desktop-file-validate %s: %v\n%s", f, err, out)
 		}
+	}
+}
+
+// TestExampleWithAppStreamCLI checks the example's metadata with
+// appstreamcli validate-tree, which appimagetool runs and which fails on
+// warnings.
+func TestExampleWithAppStreamCLI(t *testing.T) {
+	as := testutil.Tool(t, "appstreamcli")
+	out, err := exec.Command(as, "validate-tree", "--no-net", exampleDir).CombinedOutput()
+	if err != nil {
+		t.Errorf("appstreamcli validate-tree: %v\n%s", err, out)
 	}
 }

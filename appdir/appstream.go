@@ -124,6 +124,11 @@ func (c *checker) checkMetainfo(file, id string, data []byte) {
 		c.add(file, "appstream-type", Warning, "Set <component type=\"desktop-application\">.", "the component type is %q, not desktop-application", comp.Type)
 		return
 	}
+	if cid != "" && strings.Count(cid, ".") < 2 {
+		c.add(file, "appstream-cid-rdns", Warning,
+			"Use a reverse-DNS id such as io.github.user.MyApp for the component, and name the desktop entry and this file after it.",
+			"the component id %q is not in reverse-DNS notation: appstreamcli warns (cid-desktopapp-is-not-rdns), so appimagetool stops when appstreamcli is installed", cid)
+	}
 	required(comp.Description != nil && len(bytes.TrimSpace(comp.Description.Inner)) > 0, "description",
 		"Add <description><p>A paragraph about the application.</p></description>.")
 	if cid != "" && cid != id && cid != id+".desktop" {

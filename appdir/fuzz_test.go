@@ -15,10 +15,10 @@ func FuzzValidate(f *testing.F) {
 	f.Add(uint8(1), []byte(exampleDesktop))
 	f.Add(uint8(2), []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06\x00\x00\x00"))
 	f.Add(uint8(3), svgIcon)
-	f.Add(uint8(5), []byte(`<component type="desktop-application"><id>example</id></component>`))
+	f.Add(uint8(5), []byte(`<component type="desktop-application"><id>io.github.goappimage.Example</id></component>`))
 	f.Add(uint8(0), fakeELF(emAArch64))
-	targets := []string{"AppRun", "example.desktop", "example.png", ".DirIcon",
-		"usr/share/icons/hicolor/48x48/apps/example.png", "usr/share/metainfo/example.appdata.xml"}
+	targets := []string{"AppRun", "io.github.goappimage.Example.desktop", "example.png", ".DirIcon",
+		"usr/share/icons/hicolor/48x48/apps/example.png", "usr/share/metainfo/io.github.goappimage.Example.appdata.xml"}
 	dir := copyExample(f)
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
 		rel := targets[int(which)%len(targets)]

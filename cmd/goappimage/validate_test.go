@@ -30,7 +30,7 @@ func TestValidateExampleAppDir(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q, stdout:\n%s", code, errOut, out)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	want := exampleAppDir + ": valid: 0 errors, 0 warnings, 3 hints (architecture unknown)"
+	want := exampleAppDir + ": valid: 0 errors, 0 warnings, 2 hints (architecture unknown)"
 	if last := lines[len(lines)-1]; last != want {
 		t.Errorf("summary %q, want %q", last, want)
 	}
@@ -64,7 +64,7 @@ func TestValidateJSONAndStrict(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out)
 	}
-	if !got.Valid || got.Errors != 0 || got.Warnings != 1 || got.Desktop != "example.desktop" || got.Icon != "example.png" {
+	if !got.Valid || got.Errors != 0 || got.Warnings != 1 || got.Desktop != "io.github.goappimage.Example.desktop" || got.Icon != "example.png" {
 		t.Errorf("got %+v", got)
 	}
 	found := false
