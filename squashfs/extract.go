@@ -92,16 +92,15 @@ func (r *Reader) Extract(ctx context.Context, dir string, opts ExtractOptions) e
 			x.work()
 		}()
 	}
-	top := &extractDir{fd: rootFd, ino: r.root, path: ".", made: true}
+	// The top directory gets the root's metadata only when Extract made it.
+	top := &extractDir{fd: rootFd, ino: r.root, path: ".", made: true, setMeta: created}
+	top.refs.Store(1)
 	walkErr := x.walkDir(top, map[uint64]bool{listingKey(r.root): true}, 0)
+	x.release(top)
 	close(x.jobs)
 	wg.Wait()
 	if walkErr != nil {
 		x.fail(walkErr)
-	}
-	// The top directory gets the root's metadata only when Extract made it.
-	if err := x.finishDir(top, created); err != nil {
-		x.fail(err)
 	}
 	if err := x.err(); err != nil {
 		return err
@@ -142,18 +141,26 @@ func (x *extractor) err() error {
 }
 
 // extractDir is a directory on the way down; fd is -1 until it is made.
+// Its metadata is set and its descriptor closed when the last reference
+// goes: the walker's, and one per file a worker has still to create in it.
 type extractDir struct {
-	parent *extractDir
-	name   string
-	path   string // relative to the destination
-	ino    *Inode
-	fd     int
-	made   bool
+	parent  *extractDir
+	name    string
+	path    string // relative to the destination
+	ino     *Inode
+	fd      int
+	made    bool
+	setMeta bool
+	refs    atomic.Int32
 }
 
-// extractFile is a regular file being written by the workers.
+// extractFile is a regular file being written by the workers. A worker
+// creates it in dir when f is nil (small files); the walker creates large
+// ones and the first names of hard links before queueing their jobs.
 type extractFile struct {
 	f       *os.File
+	dir     *extractDir
+	name    string
 	ino     *Inode
 	path    string
 	pending atomic.Int32 // jobs not done yet
@@ -243,7 +250,8 @@ func (x *extractor) walkDir(d *extractDir, onPath map[uint64]bool, depth int) er
 			if ino.dirLen > 0 && onPath[key] {
 				return fmt.Errorf("squashfs: %s: directory cycle", p)
 			}
-			sub := &extractDir{parent: d, name: e.name, path: p, ino: ino, fd: -1}
+			sub := &extractDir{parent: d, name: e.name, path: p, ino: ino, fd: -1, setMeta: true}
+			sub.refs.Store(1)
 			selected := x.match.match(p)
 			if selected {
 				if err := x.ensure(sub); err != nil {
@@ -253,10 +261,8 @@ func (x *extractor) walkDir(d *extractDir, onPath map[uint64]bool, depth int) er
 			onPath[key] = true
 			err := x.walkDir(sub, onPath, depth+1)
 			delete(onPath, key)
+			x.release(sub)
 			if err != nil {
-				return err
-			}
-			if err := x.finishDir(sub, true); err != nil {
 				return err
 			}
 			continue
@@ -274,20 +280,18 @@ func (x *extractor) walkDir(d *extractDir, onPath map[uint64]bool, depth int) er
 	return nil
 }
 
-// finishDir gives a made directory its mode, owner and mtime (now that
-// everything in it exists) and closes it.
-func (x *extractor) finishDir(d *extractDir, setMeta bool) error {
-	if !d.made || d.fd < 0 {
-		return nil
+// release drops a reference to d. The last one gives a made directory its
+// mode, owner and mtime (everything in it exists by then) and closes it.
+func (x *extractor) release(d *extractDir) {
+	if d.refs.Add(-1) != 0 || !d.made {
+		return
 	}
-	defer func() { unix.Close(d.fd); d.fd = -1 }()
-	if !setMeta {
-		return nil
+	if d.setMeta && x.ctx.Err() == nil {
+		if err := x.setMeta(d.fd, d.path, d.ino); err != nil {
+			x.fail(err)
+		}
 	}
-	if err := x.setMeta(d.fd, d.path, d.ino); err != nil {
-		return err
-	}
-	return nil
+	unix.Close(d.fd)
 }
 
 // setMeta sets owner, mode and mtime of an open file or directory.
@@ -324,15 +328,17 @@ func unixMode(m fs.FileMode) uint32 {
 
 // create makes the non-directory object name in d.
 func (x *extractor) create(d *extractDir, name, p string, ref uint64, ino *Inode) error {
+	now := false // create the file before returning
 	if ino.Mode.IsRegular() && ino.Nlink > 1 {
 		if first, ok := x.links[ref]; ok {
 			return x.replace(d, name, p, func() error { return x.root.Link(first, p) })
 		}
 		x.links[ref] = p
+		now = true
 	}
 	switch ino.Mode.Type() {
 	case 0:
-		return x.createFile(d, name, p, ino)
+		return x.createFile(d, name, p, ino, now)
 	case fs.ModeSymlink:
 		err := x.replace(d, name, p, func() error { return unix.Symlinkat(ino.Symlink, d.fd, name) })
 		if err != nil {
@@ -408,36 +414,55 @@ func (x *extractor) replace(d *extractDir, name, p string, mk func() error) erro
 	return nil
 }
 
-// createFile creates a regular file and queues the jobs that write it.
-func (x *extractor) createFile(d *extractDir, name, p string, ino *Inode) error {
-	var fd int
-	err := x.replace(d, name, p, func() error {
-		var err error
-		fd, err = unix.Openat(d.fd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	ef := &extractFile{f: os.NewFile(uintptr(fd), p), ino: ino, path: p}
+// createFile queues the jobs that create and write a regular file. Small
+// files are created by the worker that writes them; the walker creates
+// large ones (written by several workers) and, when now is set, others.
+func (x *extractor) createFile(d *extractDir, name, p string, ino *Inode, now bool) error {
+	ef := &extractFile{dir: d, name: name, ino: ino, path: p}
 	nblocks := int64(len(ino.blocks))
 	last := nblocks
 	if ino.frag != noFragment {
 		last++ // the tail is a job step of its own
 	}
 	njobs := (last + extractChunkBlocks - 1) / extractChunkBlocks
-	if njobs == 0 {
-		return x.finishFile(ef)
+	if now || njobs > 1 || njobs == 0 {
+		if err := x.openFile(ef); err != nil {
+			return err
+		}
+		if njobs == 0 {
+			return x.finishFile(ef)
+		}
+	} else {
+		d.refs.Add(1) // released once a worker has created the file
 	}
 	ef.pending.Store(int32(njobs))
 	for from := int64(0); from < last; from += extractChunkBlocks {
 		select {
 		case x.jobs <- extractJob{file: ef, from: from, to: min(from+extractChunkBlocks, last)}:
 		case <-x.ctx.Done():
-			ef.f.Close()
+			if ef.f != nil {
+				ef.f.Close()
+			} else {
+				x.release(d)
+			}
 			return context.Cause(x.ctx)
 		}
 	}
+	return nil
+}
+
+// openFile creates the file ef in its directory.
+func (x *extractor) openFile(ef *extractFile) error {
+	var fd int
+	err := x.replace(ef.dir, ef.name, ef.path, func() error {
+		var err error
+		fd, err = unix.Openat(ef.dir.fd, ef.name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	ef.f = os.NewFile(uintptr(fd), ef.path)
 	return nil
 }
 
@@ -445,16 +470,30 @@ func (x *extractor) createFile(d *extractDir, name, p string, ino *Inode) error 
 func (x *extractor) work() {
 	buf := make([]byte, x.r.blockSize)
 	for job := range x.jobs {
+		ef := job.file
+		if ef.f == nil { // a single-job file, created here
+			err := error(nil)
+			if x.ctx.Err() == nil {
+				err = x.openFile(ef)
+			}
+			x.release(ef.dir)
+			if err != nil {
+				x.fail(fmt.Errorf("squashfs: %w", err))
+			}
+			if ef.f == nil {
+				continue
+			}
+		}
 		if x.ctx.Err() != nil {
-			x.done(job.file, false)
+			x.done(ef, false)
 			continue
 		}
 		if err := x.writeBlocks(job, buf); err != nil {
-			x.fail(fmt.Errorf("squashfs: writing %s: %w", job.file.path, err))
-			x.done(job.file, false)
+			x.fail(fmt.Errorf("squashfs: writing %s: %w", ef.path, err))
+			x.done(ef, false)
 			continue
 		}
-		x.done(job.file, true)
+		x.done(ef, true)
 	}
 }
 
