@@ -19,7 +19,7 @@ buildGoModule rec {
       in !(lib.hasPrefix "nix" rel || lib.hasPrefix ".git" rel || lib.hasSuffix ".md" rel);
   };
 
-  vendorHash = "sha256-TEnzsd6MgGC/9zZT+1sRpJQQtpW+o0wCCACE21S1oMo=";
+  vendorHash = "sha256-bp6T+/gIAGKXwlYL/+vGwwg65Mjqycj6Zg7F7/Tek/c=";
 
   subPackages = [ "cmd/goappimage" ];
   env.CGO_ENABLED = 0;
