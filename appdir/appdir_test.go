@@ -231,6 +231,13 @@ var appdirCases = []struct {
 	{name: "absolute Exec", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Exec=example %F\n", "Exec=/usr/bin/example %F\n", 1))
 	}, want: []string{"warning desktop-exec-absolute io.github.goappimage.Example.desktop"}},
+	{name: "Exec beyond desktop-file-validate", modify: func(t *testing.T, d string) {
+		desktopBoth(t, d, strings.Replace(exampleDesktop, "Exec=example %F\n", "Exec=a=b --files=%F \"%u\" x%i\n", 1))
+	}, want: []string{"warning desktop-exec-spec io.github.goappimage.Example.desktop", "warning desktop-exec-spec io.github.goappimage.Example.desktop",
+		"warning desktop-exec-spec io.github.goappimage.Example.desktop", "warning desktop-exec-spec io.github.goappimage.Example.desktop"}},
+	{name: "Exec quoting that the specification allows", modify: func(t *testing.T, d string) {
+		desktopBoth(t, d, strings.Replace(exampleDesktop, "Exec=example %F\n", "Exec=\"my app\" --title \"100%%\" %i %U\n", 1))
+	}},
 	{name: "Link type", modify: func(t *testing.T, d string) {
 		desktopBoth(t, d, "[Desktop Entry]\nType=Link\nName=Example App\nURL=https://example.org\nIcon=example\n")
 	}, want: []string{"error desktop-type io.github.goappimage.Example.desktop", "error desktop-exec-missing io.github.goappimage.Example.desktop", "error desktop-categories-missing io.github.goappimage.Example.desktop"}},

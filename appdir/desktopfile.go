@@ -116,6 +116,13 @@ func (c *checker) checkAppImageKeys(name string, e *desktop.Entry) {
 				"%s=true hides the application once integrated into the desktop", k)
 		}
 	}
+	if v, ok := e.Get("Exec"); ok {
+		for _, msg := range execSpecProblems(v) {
+			c.add(name, "desktop-exec-spec", Warning,
+				"Write Exec as the specification says: the program, then arguments; %F, %U and %i alone as arguments; no field code inside quotes.",
+				"Exec %q: %s (the Desktop Entry Specification forbids it; desktop-file-validate does not check)", v, msg)
+		}
+	}
 	for _, k := range []string{"Exec", "TryExec"} {
 		v, _ := e.Get(k)
 		if prog := strings.Trim(firstField(v), `"`); strings.HasPrefix(prog, "/") {
