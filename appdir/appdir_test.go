@@ -232,7 +232,7 @@ var appdirCases = []struct {
 		desktopBoth(t, d, strings.Replace(exampleDesktop, "Exec=example %F\n", "Exec=/usr/bin/example %F\n", 1))
 	}, want: []string{"warning desktop-exec-absolute io.github.goappimage.Example.desktop"}},
 	{name: "Exec beyond desktop-file-validate", modify: func(t *testing.T, d string) {
-		desktopBoth(t, d, strings.Replace(exampleDesktop, "Exec=example %F\n", "Exec=a=b --files=%F \"%u\" x%i\n", 1))
+		desktopBoth(t, d, strings.Replace(exampleDesktop, "Exec=example %F\n", "Exec=a=b --files=%F \"%c\" x%i\n", 1))
 	}, want: []string{"warning desktop-exec-spec io.github.goappimage.Example.desktop", "warning desktop-exec-spec io.github.goappimage.Example.desktop",
 		"warning desktop-exec-spec io.github.goappimage.Example.desktop", "warning desktop-exec-spec io.github.goappimage.Example.desktop"}},
 	{name: "Exec quoting that the specification allows", modify: func(t *testing.T, d string) {
