@@ -60,9 +60,6 @@ func benchTree(b *testing.B, dir string) int64 {
 	return total
 }
 
-// benchImages are the mksquashfs images of the benchmark tree, made once.
-var benchImages = map[string]string{}
-
 func benchImage(b *testing.B, comp string) (string, int64) {
 	b.Helper()
 	dir := filepath.Join(os.TempDir(), "goappimage-squashfs-bench")

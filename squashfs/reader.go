@@ -312,19 +312,6 @@ func (c *metaCursor) read(n int) ([]byte, error) {
 	return c.scratch, nil
 }
 
-// skip moves n bytes forward.
-func (c *metaCursor) skip(n int) error {
-	for n > 0 {
-		if err := c.advance(); err != nil {
-			return err
-		}
-		k := min(n, len(c.blk.data)-c.off)
-		c.off += k
-		n -= k
-	}
-	return nil
-}
-
 // readLookupIndex reads the array of metadata block positions of a lookup
 // table of count entries of entrySize bytes whose array starts at start.
 func (r *Reader) readLookupIndex(name string, start, count uint64, entrySize uint64) ([]uint64, error) {

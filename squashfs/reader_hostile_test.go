@@ -46,12 +46,11 @@ func hostileBase(t *testing.T) []byte {
 
 // hostileImage is an image being patched by a test.
 type hostileImage struct {
-	t   *testing.T
-	b   []byte
-	sb  Superblock
-	r   *Reader // reader of the unpatched image, to locate structures
-	le  binary.ByteOrder
-	pos int64
+	t  *testing.T
+	b  []byte
+	sb Superblock
+	r  *Reader // reader of the unpatched image, to locate structures
+	le binary.ByteOrder
 }
 
 func newHostileImage(t *testing.T) *hostileImage {

@@ -35,12 +35,11 @@ type Inode struct {
 	fragOff  uint32
 
 	// Directories.
-	dirBlock  uint32 // metadata block of the listing, relative to the directory table
-	dirOff    uint16
-	dirLen    int64 // listing bytes (Size - 3)
-	parent    uint32
-	dirIndex  []dirIndexRecord
-	indexSize int
+	dirBlock uint32 // metadata block of the listing, relative to the directory table
+	dirOff   uint16
+	dirLen   int64 // listing bytes (Size - 3)
+	parent   uint32
+	dirIndex []dirIndexRecord
 }
 
 // dirIndexRecord is one entry of an extended directory's index.

@@ -36,7 +36,7 @@ func TestReaderRoundTripWriter(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := openImage(t, img)
-			compareWithSource(t, r, src)
+			compareWithSource(t, r, src, true)
 			dst := filepath.Join(t.TempDir(), "out")
 			if err := r.Extract(context.Background(), dst, ExtractOptions{KeepOwners: root}); err != nil {
 				t.Fatalf("Extract = %v", err)
