@@ -194,6 +194,9 @@ var themeSizeDir = regexp.MustCompile(`^(\d+)x(\d+)(?:@(\d+))?$`)
 // checkThemeIcons checks usr/share/icons/<theme>/<size>/<context>/<file>:
 // a raster icon's pixels must match its size directory, scalable holds SVG.
 func (c *checker) checkThemeIcons() {
+	if _, err := c.resolve("usr/share/icons"); err != nil {
+		return // absent, or a link out of the AppDir (reported by the walk)
+	}
 	base := filepath.Join(c.root, "usr", "share", "icons")
 	themes, err := os.ReadDir(base)
 	if err != nil {
