@@ -5,7 +5,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -109,6 +111,9 @@ func appimagetoolOptions(c *cli.Context, owd, source string, log io.Writer) (bui
 		Verbose:        c.Bool("verbose"),
 		SignPassphrase: os.Getenv("APPIMAGETOOL_SIGN_PASSPHRASE"),
 	}
+	if opts.Guess && opts.Version == "" {
+		opts.Version = gitVersion(owd, log)
+	}
 	if c.IsSet("file-url") && opts.FileURL == "" {
 		return opts, fmt.Errorf("--file-url argument is empty")
 	}
@@ -149,6 +154,25 @@ func appimagetoolOptions(c *cli.Context, owd, source string, log io.Writer) (bui
 		opts.SignKey = key
 	}
 	return opts, nil
+}
+
+// gitVersion returns the short commit hash of the git checkout in dir, as
+// appimagetool -g uses for VERSION when it is unset; "" without git or a
+// checkout.
+func gitVersion(dir string, log io.Writer) string {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		return ""
+	}
+	cmd := exec.Command(git, "rev-parse", "--short", "HEAD")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	v := strings.TrimSpace(string(out))
+	fmt.Fprintf(log, "NOTE: Using the output of 'git rev-parse --short HEAD' as the version: %s\nPlease set the $VERSION environment variable if this is not intended\n", v)
+	return v
 }
 
 // signingKey returns the key file for --sign-key: the value itself when it

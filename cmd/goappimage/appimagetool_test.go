@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/goappimage/goappimage/internal/testutil"
 )
 
 // appimagetoolOptions is appimagetool's GLib option table
@@ -170,5 +172,41 @@ func TestAppimagetoolVersion(t *testing.T) {
 		if code != 0 || !strings.Contains(stdout, "appimagetool") || !strings.Contains(stdout, version) {
 			t.Errorf("%q: exit %d, printed %q", args, code, stdout)
 		}
+	}
+}
+
+// TestAppimagetoolGuessVersionFromGit: with -g and no VERSION, appimagetool
+// names the output after the short commit hash of the checkout.
+func TestAppimagetoolGuessVersionFromGit(t *testing.T) {
+	git := testutil.Tool(t, "git")
+	work := t.TempDir()
+	makeAppDir(t, filepath.Join(work, "Hello.AppDir"))
+	for _, args := range [][]string{
+		{"init", "-q"},
+		{"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "x"},
+	} {
+		cmd := exec.Command(git, args...)
+		cmd.Dir = work
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %q: %v\n%s", args, err, out)
+		}
+	}
+	cmd := exec.Command(git, "rev-parse", "--short", "HEAD")
+	cmd.Dir = work
+	hash, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VERSION", "")
+	for _, k := range []string{"GITHUB_REPOSITORY", "TRAVIS_REPO_SLUG", "CI_COMMIT_REF_NAME"} {
+		t.Setenv(k, "")
+	}
+	code, _, stderr := runIn(t, work, "appimagetool", "-g", "Hello.AppDir")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	name := "Hello_World-" + strings.TrimSpace(string(hash)) + "-x86_64.AppImage"
+	if _, err := os.Stat(filepath.Join(work, name)); err != nil {
+		t.Errorf("no %s: %v\n%s", name, err, stderr)
 	}
 }
