@@ -49,3 +49,18 @@ func TestMapMksquashfsOptions(t *testing.T) {
 		}
 	}
 }
+
+func FuzzMapMksquashfsOptions(f *testing.F) {
+	f.Add("-b 1M -comp gzip -Xcompression-level 9 -no-xattrs")
+	f.Add("-b")
+	f.Add("-mem -ef")
+	f.Fuzz(func(t *testing.T, in string) {
+		var s Squash
+		if _, _, err := MapMksquashfsOptions(&s, strings.Fields(in)); err != nil {
+			return
+		}
+		if s.BlockSize != 0 && (s.BlockSize < 4096 || s.BlockSize > 1<<20 || s.BlockSize&(s.BlockSize-1) != 0) {
+			t.Errorf("%q: block size %d accepted", in, s.BlockSize)
+		}
+	})
+}
