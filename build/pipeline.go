@@ -128,6 +128,12 @@ func Build(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if out == "" {
 		out = filepath.Join(opts.OutputDir, OutputName(name, version, info.arch))
 	}
+	// An earlier build written into the AppDir is not packed again.
+	for _, p := range []string{out, out + ".zsync"} {
+		if rel, ok := insideTree(tree, p); ok && tree.Remove(rel) {
+			fmt.Fprintf(logw, "note: leaving %s out of the image: it is the output\n", rel)
+		}
+	}
 	mtime := opts.ModTime
 	if mtime.IsZero() {
 		mtime = time.Unix(0, 0)
@@ -217,6 +223,24 @@ func loadRuntime(file, arch string) ([]byte, *appimage.Runtime, error) {
 		return nil, nil, fmt.Errorf("the runtime is for %s but the AppDir is %s; give a runtime for %s or set --arch", rt.Arch, arch, arch)
 	}
 	return b, rt, nil
+}
+
+// insideTree returns the image path of the file p when p lies inside the
+// AppDir the tree was read from.
+func insideTree(t *Tree, p string) (string, bool) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", false
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return "", false
+	}
+	rel, err := filepath.Rel(t.Root, filepath.Join(dir, filepath.Base(abs)))
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
 }
 
 // fileSHA256 returns the hex SHA-256 of a file.

@@ -263,6 +263,23 @@ func (t *Tree) Set(n *Node) error {
 	return nil
 }
 
+// Remove takes the node at path p, and everything below it, out of the
+// tree. It reports whether there was such a node.
+func (t *Tree) Remove(p string) bool {
+	if t.Lookup(p) == nil || p == "." {
+		return false
+	}
+	kept := t.Nodes[:0]
+	for _, n := range t.Nodes {
+		if n.Path != p && !strings.HasPrefix(n.Path, p+"/") {
+			kept = append(kept, n)
+		}
+	}
+	t.Nodes = kept
+	t.sort()
+	return true
+}
+
 // Size returns the total size of the regular files.
 func (t *Tree) Size() int64 {
 	var s int64

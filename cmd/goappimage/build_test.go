@@ -488,3 +488,21 @@ func TestExampleAppDir(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildInsideAppDirSkipsEarlierOutput: building from inside the AppDir
+// twice gives the same AppImage; the first one is not packed into the
+// second.
+func TestBuildInsideAppDirSkipsEarlierOutput(t *testing.T) {
+	app := makeAppDir(t, filepath.Join(t.TempDir(), "Hello.AppDir"))
+	var sums []string
+	for i := 0; i < 2; i++ {
+		code, _, stderr := runIn(t, app, "goappimage", "build", "-q", "-u", "zsync|https://example.com/x.zsync", ".")
+		if code != 0 {
+			t.Fatalf("build %d: exit %d\n%s", i, code, stderr)
+		}
+		sums = append(sums, fileSHA(t, filepath.Join(app, "Hello_World-x86_64.AppImage")))
+	}
+	if sums[0] != sums[1] {
+		t.Errorf("the second build differs from the first: it packed the earlier output")
+	}
+}
