@@ -195,6 +195,14 @@ func Build(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if res.BlockSize == 0 {
 		res.BlockSize = squashfs.DefaultBlockSize
 	}
+	if opts.Verbose {
+		rtName := rt.Version
+		if rtName == "" {
+			rtName = rt.Kind + " runtime"
+		}
+		fmt.Fprintf(logw, "%s: %s (%d bytes), then squashfs %s in %d KiB blocks, %d entries; %s\n",
+			out, rtName, res.Offset, res.Compression, res.BlockSize>>10, res.Entries, sectionsNote(res))
+	}
 	return res, nil
 }
 
@@ -223,6 +231,18 @@ func loadRuntime(file, arch string) ([]byte, *appimage.Runtime, error) {
 		return nil, nil, fmt.Errorf("the runtime is for %s but the AppDir is %s; give a runtime for %s or set --arch", rt.Arch, arch, arch)
 	}
 	return b, rt, nil
+}
+
+// sectionsNote says what the ELF sections hold.
+func sectionsNote(r *Result) string {
+	s := "digest in .digest_md5"
+	if r.UpdateInfo != "" {
+		s += ", update information in .upd_info"
+	}
+	if r.Signed {
+		s += ", signature in .sha256_sig and key in .sig_key"
+	}
+	return s
 }
 
 // insideTree returns the image path of the file p when p lies inside the
