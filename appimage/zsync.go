@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	//lint:ignore SA1019 zsync 0.6.2 defines its strong block checksum as MD4; no security rests on it.
 	"golang.org/x/crypto/md4"
 )
 
@@ -29,20 +30,19 @@ func zsyncBlocksize(size int64) int {
 }
 
 // zsyncHashLengths reproduces zsyncmake 0.6.2's choice of sequential
-// matches, weak checksum bytes and strong checksum bytes (make.c).
+// matches, weak checksum bytes and strong checksum bytes (c/make.c at tag
+// 0.6.2, Debian's zsync; later versions tuned it differently).
 func zsyncHashLengths(size int64, blocksize int) (seqMatches, rsumLen, checksumLen int) {
 	l, bs := float64(size), float64(blocksize)
 	seqMatches = 1
-	rsumLen = int(math.Ceil(((math.Log(l)+math.Log(bs))/math.Log(2) - 8.6) / 8))
-	if rsumLen > 4 {
-		seqMatches, rsumLen = 2, 4
+	if size > int64(blocksize) {
+		seqMatches = 2
 	}
-	rsumLen = max(2, rsumLen)
+	rsumLen = int(math.Ceil(((math.Log(l)+math.Log(bs))/math.Log(2) - 8.6) / float64(seqMatches) / 8))
+	rsumLen = min(4, max(2, rsumLen))
 	blocks := float64(1 + size/int64(blocksize))
-	checksumLen = max(
-		int(math.Ceil((20+(math.Log(l)+math.Log(blocks))/math.Log(2))/float64(seqMatches)/8)),
-		int(math.Ceil((20+math.Log(blocks)/math.Log(2))/8)))
-	checksumLen = min(16, max(4, checksumLen))
+	checksumLen = int(math.Ceil((20 + (math.Log(l)+math.Log(blocks))/math.Log(2)) / float64(seqMatches) / 8))
+	checksumLen = max(checksumLen, int((7.9+(20+math.Log(blocks)/math.Log(2)))/8))
 	return seqMatches, rsumLen, checksumLen
 }
 
