@@ -239,8 +239,8 @@ func exerciseImage(t testing.TB, img []byte) error {
 		switch fi.Mode().Type() {
 		case 0:
 			total += fi.Size()
-			if fi.Size() > 1<<20 {
-				return nil
+			if fi.Size() > 1<<20 || total > 64<<20 {
+				return nil // a bounded amount of reading per image
 			}
 			_, err = fs.ReadFile(r, p)
 		case fs.ModeSymlink:

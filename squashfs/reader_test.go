@@ -422,3 +422,37 @@ func TestReaderGensquashfs(t *testing.T) {
 		})
 	}
 }
+
+// TestReaderConcurrent walks and reads one Reader from several goroutines
+// at once, as a FUSE server does, with small caches being shared.
+func TestReaderConcurrent(t *testing.T) {
+	src := testutil.Tree(t, testutil.TreeOptions{ManyEntries: 50})
+	r := openImage(t, mksquashfs(t, src, "-comp", "zstd", "-b", "16K"))
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			errs <- fs.WalkDir(r, ".", func(p string, d fs.DirEntry, err error) error {
+				if err != nil || !d.Type().IsRegular() {
+					return err
+				}
+				got, err := fs.ReadFile(r, p)
+				if err != nil {
+					return err
+				}
+				want, err := os.ReadFile(filepath.Join(src, p))
+				if err != nil {
+					return err
+				}
+				if !bytes.Equal(got, want) {
+					return fmt.Errorf("%s: content differs", p)
+				}
+				return nil
+			})
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
