@@ -38,8 +38,10 @@ type Options struct {
 	FileURL string
 
 	// SignKey is an armored OpenPGP secret key file; when set the AppImage
-	// is signed. SignPassphrase unlocks it.
+	// is signed. SignKeyData holds such a key instead of a file (the first
+	// key that can sign is used). SignPassphrase unlocks it.
 	SignKey        string
+	SignKeyData    []byte
 	SignPassphrase string
 
 	// RuntimeFile replaces the embedded runtime.

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -118,7 +119,12 @@ func Build(ctx context.Context, dir string, opts Options) (*Result, error) {
 	}
 
 	var key *openpgp.Entity
-	if opts.SignKey != "" {
+	switch {
+	case opts.SignKeyData != nil:
+		if key, err = appimage.ReadSigningKey(bytes.NewReader(opts.SignKeyData), []byte(opts.SignPassphrase)); err != nil {
+			return nil, fmt.Errorf("signing key: %w", err)
+		}
+	case opts.SignKey != "":
 		if key, err = readKey(opts.SignKey, opts.SignPassphrase); err != nil {
 			return nil, err
 		}

@@ -147,11 +147,9 @@ func appimagetoolOptions(c *cli.Context, owd, source string, log io.Writer) (bui
 		return opts, err
 	}
 	if c.Bool("sign") || c.IsSet("sign-key") {
-		key, err := signingKey(c.String("sign-key"), owd)
-		if err != nil {
+		if err := setSigningKey(&opts, c.String("sign-key"), owd); err != nil {
 			return opts, err
 		}
-		opts.SignKey = key
 	}
 	return opts, nil
 }
@@ -175,16 +173,36 @@ func gitVersion(dir string, log io.Writer) string {
 	return v
 }
 
-// signingKey returns the key file for --sign-key: the value itself when it
-// names a file.
-func signingKey(key, owd string) (string, error) {
-	if key == "" {
-		return "", fmt.Errorf("signing needs a key: --sign-key FILE with an armored OpenPGP secret key (gpg --export-secret-keys --armor KEYID > key.asc)")
+// setSigningKey sets the key for -s and --sign-key: a key file when the
+// value names one, else the secret key exported from the gpg keyring (the
+// one named, or the first one, as appimagetool does), unlocked with
+// APPIMAGETOOL_SIGN_PASSPHRASE.
+func setSigningKey(opts *build.Options, key, owd string) error {
+	if key != "" {
+		if p := fromDir(owd, key); fileExists(p) {
+			opts.SignKey = p
+			return nil
+		}
 	}
-	if p := fromDir(owd, key); fileExists(p) {
-		return p, nil
+	hint := "export the key with gpg --export-secret-keys --armor " + key + " > key.asc and pass --sign-key key.asc"
+	gpg, err := exec.LookPath("gpg")
+	if err != nil {
+		return fmt.Errorf("signing: no key file %q and no gpg to export one from a keyring; %s", key, hint)
 	}
-	return "", fmt.Errorf("--sign-key %s: no such key file; goappimage signs without gpg: export the key with gpg --export-secret-keys --armor %s > key.asc and pass --sign-key key.asc", key, key)
+	args := []string{"--batch", "--pinentry-mode", "loopback", "--passphrase-fd", "0", "--armor", "--export-secret-keys"}
+	if key != "" {
+		args = append(args, key)
+	}
+	cmd := exec.Command(gpg, args...)
+	cmd.Stdin = strings.NewReader(opts.SignPassphrase + "\n")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || len(out) == 0 {
+		return fmt.Errorf("signing: exporting the secret key %q from gpg: %v %s; %s", key, err, strings.TrimSpace(stderr.String()), hint)
+	}
+	opts.SignKeyData = out
+	return nil
 }
 
 func fileExists(p string) bool {

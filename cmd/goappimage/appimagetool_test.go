@@ -130,6 +130,7 @@ func TestAppimagetoolEnvironment(t *testing.T) {
 }
 
 func TestAppimagetoolErrors(t *testing.T) {
+	t.Setenv("GNUPGHOME", t.TempDir())
 	work := t.TempDir()
 	makeAppDir(t, filepath.Join(work, "Hello.AppDir"))
 	if err := os.WriteFile(filepath.Join(work, "file"), []byte("x"), 0o644); err != nil {
@@ -145,7 +146,7 @@ func TestAppimagetoolErrors(t *testing.T) {
 		{[]string{"appimagetool", "file"}, 1, "is a file"},
 		{[]string{"appimagetool", "--file-url", "", "Hello.AppDir"}, 1, "--file-url argument is empty"},
 		{[]string{"appimagetool", "-u", "http://nope", "Hello.AppDir"}, 1, "update"},
-		{[]string{"appimagetool", "-s", "--sign-key", "0xDEADBEEF", "Hello.AppDir"}, 1, "gpg --export-secret-keys --armor 0xDEADBEEF"},
+		{[]string{"appimagetool", "-s", "--sign-key", "0xDEADBEEF", "Hello.AppDir"}, 1, "gpg --export-secret-keys --armor 0xDEADBEEF > key.asc"},
 		{[]string{"appimagetool", "--mksquashfs-opt", "-b", "Hello.AppDir"}, 1, "needs a value"},
 		{[]string{"appimagetool", "--comp", "lzo", "Hello.AppDir"}, 1, "lzo"},
 	}

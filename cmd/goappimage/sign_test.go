@@ -13,7 +13,7 @@ import (
 
 // gpgKey makes a passphrase-protected ed25519 key with gpg and exports it
 // armored, as a user would for --sign-key.
-func gpgKey(t *testing.T, passphrase string) string {
+func gpgKey(t *testing.T, passphrase string) (keyFile, gnupgHome string) {
 	t.Helper()
 	gpg := testutil.Tool(t, "gpg")
 	home := t.TempDir()
@@ -31,11 +31,12 @@ func gpgKey(t *testing.T, passphrase string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run() })
-	return key
+	return key, home
 }
 
 func TestSignedBuildVerifiesAndIsReproducible(t *testing.T) {
-	key := gpgKey(t, "secret words")
+	key, home := gpgKey(t, "secret words")
+	t.Setenv("GNUPGHOME", home)
 	work := t.TempDir()
 	makeAppDir(t, filepath.Join(work, "Hello.AppDir"))
 	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -44,6 +45,9 @@ func TestSignedBuildVerifiesAndIsReproducible(t *testing.T) {
 	for _, args := range [][]string{
 		{"goappimage", "build", "-q", "--sign-key", key, "Hello.AppDir", "a.AppImage"},
 		{"appimagetool", "-s", "--sign-key", key, "Hello.AppDir", "b.AppImage"},
+		// appimagetool's way: the first secret key of the gpg keyring.
+		{"appimagetool", "-s", "Hello.AppDir", "c.AppImage"},
+		{"appimagetool", "--sign-key", "sign@example.com", "Hello.AppDir", "d.AppImage"},
 	} {
 		code, _, stderr := runIn(t, work, args...)
 		if code != 0 {
@@ -59,16 +63,18 @@ func TestSignedBuildVerifiesAndIsReproducible(t *testing.T) {
 		}
 		sums = append(sums, fileSHA(t, out))
 	}
-	if sums[0] != sums[1] {
-		t.Errorf("signed builds differ: %s, %s", sums[0], sums[1])
+	for i, sum := range sums[1:] {
+		if sum != sums[0] {
+			t.Errorf("signed build %d differs from the first: %s, %s", i+1, sum, sums[0])
+		}
 	}
 
 	t.Setenv("APPIMAGETOOL_SIGN_PASSPHRASE", "wrong")
-	code, _, stderr := runIn(t, work, "goappimage", "build", "-q", "--sign-key", key, "Hello.AppDir", "c.AppImage")
+	code, _, stderr := runIn(t, work, "goappimage", "build", "-q", "--sign-key", key, "Hello.AppDir", "e.AppImage")
 	if code == 0 || !strings.Contains(stderr, "key.asc") {
 		t.Errorf("wrong passphrase: exit %d, stderr %q", code, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(work, "c.AppImage")); err == nil {
+	if _, err := os.Stat(filepath.Join(work, "e.AppImage")); err == nil {
 		t.Error("an output was written with a wrong passphrase")
 	}
 }
