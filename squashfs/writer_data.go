@@ -114,7 +114,7 @@ func (d *dataWriter) stop() { d.aborted.Do(func() { close(d.abort) }) }
 // dupOf maps a file to the earlier file with the same content.
 func (d *dataWriter) run(files []*wnode, dupOf map[*wnode]*wnode) error {
 	workers := d.w.opts.Workers
-	ordered := make(chan *blockJob, 2*workers+2)
+	ordered := make(chan *blockJob, 4*workers+8)
 	work := make(chan *blockJob, workers)
 	var total int64
 	for _, f := range files {
