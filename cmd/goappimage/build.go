@@ -44,7 +44,7 @@ writes a .zsync file when update information is given. The AppDir is never
 modified: .DirIcon and X-AppImage-Version are added to the image only.
 
 OUTPUT defaults to <Name>[-<version>]-<arch>.AppImage in the current
-directory. The output is written to a temporary file and renamed, so an
+directory; when OUTPUT is a directory, that name is used in it. The output is written to a temporary file and renamed, so an
 error or an interrupt never leaves a partial file.
 
 Symlinks that leave the AppDir (a Nix symlink forest) are followed and
@@ -95,6 +95,9 @@ func runBuild(c *cli.Context) error {
 		NoAppStream: c.Bool("no-appstream"),
 		Strict:      c.Bool("strict"),
 		Verbose:     c.Bool("verbose"),
+	}
+	if fi, err := os.Stat(opts.Output); err == nil && fi.IsDir() {
+		opts.OutputDir, opts.Output = opts.Output, ""
 	}
 	opts.Compression = c.String("comp")
 	opts.Level = c.Int("level")

@@ -496,7 +496,7 @@ func TestBuildInsideAppDirSkipsEarlierOutput(t *testing.T) {
 	app := makeAppDir(t, filepath.Join(t.TempDir(), "Hello.AppDir"))
 	var sums []string
 	for i := 0; i < 2; i++ {
-		code, _, stderr := runIn(t, app, "goappimage", "build", "-q", "-u", "zsync|https://example.com/x.zsync", ".")
+		code, _, stderr := runIn(t, app, "goappimage", "build", "-q", "-u", "zsync|https://example.com/x.zsync", ".", ".")
 		if code != 0 {
 			t.Fatalf("build %d: exit %d\n%s", i, code, stderr)
 		}
