@@ -506,3 +506,27 @@ func TestBuildInsideAppDirSkipsEarlierOutput(t *testing.T) {
 		t.Errorf("the second build differs from the first: it packed the earlier output")
 	}
 }
+
+// TestBuildHermetic builds in a network namespace with no network, with an
+// environment holding nothing but SOURCE_DATE_EPOCH (no HOME, no PATH), and
+// wants the same bytes as a build in the test's own environment.
+func TestBuildHermetic(t *testing.T) {
+	testutil.Root(t)
+	unshare := testutil.Tool(t, "unshare")
+	bin := goappimageBinary(t)
+	app := makeAppDir(t, filepath.Join(t.TempDir(), "Hello.AppDir"))
+	out := filepath.Join(t.TempDir(), "hermetic.AppImage")
+	cmd := exec.Command(unshare, "--net", bin, "build", "-q", app, out)
+	cmd.Env = []string{"SOURCE_DATE_EPOCH=1"}
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build without network, HOME or PATH: %v\n%s", err, msg)
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "1")
+	ref := filepath.Join(t.TempDir(), "ref.AppImage")
+	if code, _, stderr := runIn(t, t.TempDir(), "goappimage", "build", "-q", app, ref); code != 0 {
+		t.Fatalf("build: exit %d\n%s", code, stderr)
+	}
+	if a, b := fileSHA(t, out), fileSHA(t, ref); a != b {
+		t.Errorf("hermetic build %s differs from the normal one %s", a, b)
+	}
+}
