@@ -530,3 +530,39 @@ func TestBuildHermetic(t *testing.T) {
 		t.Errorf("hermetic build %s differs from the normal one %s", a, b)
 	}
 }
+
+func TestBuildExclusions(t *testing.T) {
+	work := t.TempDir()
+	app := makeAppDir(t, filepath.Join(work, "Hello.AppDir"))
+	files := map[string]string{
+		".appimageignore":        "# documentation stays out\nusr/share/doc\n",
+		"usr/share/keep/a.txt":   "a",
+		"usr/share/keep/b.md":    "b",
+		"usr/lib/libx.la":        "la",
+		"usr/lib/deeper/liby.la": "la",
+	}
+	for name, content := range files {
+		p := filepath.Join(app, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ef := filepath.Join(work, "more-excludes")
+	if err := os.WriteFile(ef, []byte("usr/share/keep/*.md\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runIn(t, work, "goappimage", "build", "-q", "--exclude", "... *.la", "--exclude-file", ef, "Hello.AppDir", "out.AppImage")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	listing := strings.Join(listImage(t, filepath.Join(work, "out.AppImage")), "\n")
+	for _, gone := range []string{"usr/share/doc", ".appimageignore", ".la", "b.md"} {
+		if strings.Contains(listing, gone) {
+			t.Errorf("%s is in the image:\n%s", gone, listing)
+		}
+	}
+	if !strings.Contains(listing, "/usr/share/keep/a.txt") || !strings.Contains(listing, "/usr/lib/deeper") {
+		t.Errorf("kept files are missing:\n%s", listing)
+	}
+}
