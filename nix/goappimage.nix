@@ -2,6 +2,9 @@
 # no cgo, no network at run time. Tests are not run here (they need FUSE,
 # loop mounts and witness tools); CI runs them.
 #
+# go.mod asks for Go 1.26: with a nixpkgs whose default Go is older, call
+# this with buildGoModule = buildGo126Module (or the newest buildGo1xxModule).
+#
 # vendorHash is the hash of `go mod vendor`; nix/vendorhash_test.go checks it
 # against go.mod and go.sum (`go test ./nix -update` rewrites it).
 { lib, buildGoModule }:
