@@ -99,38 +99,9 @@ func TestRealPrograms(t *testing.T) {
 	}
 }
 
-// minimal builds the smallest ELF with a section name table: ELF header,
-// names, then the section header table [null, .shstrtab].
+// minimal is elftest.Minimal with our Class type.
 func minimal(class Class, bo binary.ByteOrder, machine uint16) []byte {
-	lay := layouts[class]
-	f := &File{Class: class, ByteOrder: bo}
-	names := []byte("\x00.shstrtab\x00")
-	b := make([]byte, lay.ehsize)
-	copy(b, "\x7fELF")
-	b[4] = map[Class]byte{Class32: 1, Class64: 2}[class]
-	b[5] = map[binary.ByteOrder]byte{binary.LittleEndian: 1, binary.BigEndian: 2}[bo]
-	b[6] = 1
-	bo.PutUint16(b[16:], 2) // ET_EXEC
-	bo.PutUint16(b[18:], machine)
-	bo.PutUint32(b[20:], 1)
-	strOff := len(b)
-	b = append(b, names...)
-	for len(b)%8 != 0 {
-		b = append(b, 0)
-	}
-	shoff := len(b)
-	b = append(b, make([]byte, 2*lay.shentsize)...)
-	h := b[shoff+lay.shentsize:]
-	bo.PutUint32(h[lay.secName:], 1)
-	bo.PutUint32(h[lay.secType:], SHTStrtab)
-	f.putWord(h[lay.secOffset:], uint64(strOff))
-	f.putWord(h[lay.secSize:], uint64(len(names)))
-	f.putWord(b[lay.shoff:], uint64(shoff))
-	bo.PutUint16(b[lay.ehsize-10:], uint16(lay.ehsize)) // e_ehsize
-	bo.PutUint16(b[lay.shentsizeOff:], uint16(lay.shentsize))
-	bo.PutUint16(b[lay.shnumOff:], 2)
-	bo.PutUint16(b[lay.shstrOff:], 1)
-	return b
+	return elftest.Minimal(class == Class64, bo, machine)
 }
 
 func TestMinimalIsReadByStdlib(t *testing.T) {
