@@ -301,10 +301,10 @@ func BenchmarkWriterVsMksquashfs(b *testing.B) {
 			writerReport(b, theirs)
 		})
 		if ours.size > 0 && theirs.size > 0 {
-			b.Logf("%s: goappimage %.2f s wall, %.2f s CPU, %d bytes, %.0f MB RSS; mksquashfs %.2f s wall, %.2f s CPU, %d bytes, %.0f MB RSS; time ratio %.2f, size ratio %.4f",
+			fmt.Printf("writer vs mksquashfs, %s: goappimage %.2f s wall, %.2f s CPU, %d bytes, %.0f MB RSS; mksquashfs %.2f s wall, %.2f s CPU, %d bytes, %.0f MB RSS; wall-time ratio %.2f, CPU ratio %.2f, size ratio %.4f\n",
 				comp, ours.wall.Seconds(), ours.cpu.Seconds(), ours.size, ours.rssMB,
 				theirs.wall.Seconds(), theirs.cpu.Seconds(), theirs.size, theirs.rssMB,
-				ours.wall.Seconds()/theirs.wall.Seconds(), float64(ours.size)/float64(theirs.size))
+				ours.wall.Seconds()/theirs.wall.Seconds(), ours.cpu.Seconds()/theirs.cpu.Seconds(), float64(ours.size)/float64(theirs.size))
 		}
 	}
 }
