@@ -264,6 +264,9 @@ func (w *Writer) add(e Entry) error {
 	default:
 		return fmt.Errorf("unsupported file type %v", e.Mode.Type())
 	}
+	if p == "." && !n.mode.IsDir() {
+		return fmt.Errorf("the root must be a directory, not %v", n.mode.Type())
+	}
 	if old, ok := w.nodes[p]; ok {
 		if !old.implied || !n.mode.IsDir() {
 			return errors.New("path added twice")
@@ -271,9 +274,6 @@ func (w *Writer) add(e Entry) error {
 		old.mode, old.uid, old.gid, old.mtime, old.implied = n.mode, n.uid, n.gid, n.mtime, false
 		w.noteTime(n.mtime)
 		return nil
-	}
-	if p == "." {
-		return fmt.Errorf("the root must be a directory, not %v", n.mode.Type())
 	}
 	parent, err := w.parentOf(p)
 	if err != nil {

@@ -175,12 +175,16 @@ func TestWriterTimes(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "x")
 		writerRun(t, unsquashfs, "-q", "-n", "-d", out, img)
 		clamped, kept := 0, 0
-		filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		filepath.WalkDir(src, func(p string, d fs.DirEntry, _ error) error {
 			rel, _ := filepath.Rel(src, p)
 			want, _ := os.Lstat(p)
 			got, err := os.Lstat(filepath.Join(out, rel))
-			if err != nil || want.Mode().Type() == fs.ModeSymlink {
+			if err != nil {
+				t.Errorf("%q: not extracted: %v", rel, err)
 				return nil
+			}
+			if want.Mode().Type() == fs.ModeSymlink {
+				return nil // unsquashfs does not set the times of symlinks
 			}
 			w := want.ModTime()
 			if w.After(epoch) {

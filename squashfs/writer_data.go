@@ -28,7 +28,6 @@ type wfragEntry struct {
 type blockJob struct {
 	file   *wfileData // nil for a fragment block
 	first  bool       // first block of its file
-	frag   uint32     // fragment index of a fragment block
 	in     []byte     // uncompressed bytes
 	out    []byte     // compressed bytes, nil to store in as it is
 	sparse bool       // all zeros: store nothing
@@ -203,7 +202,8 @@ func (d *dataWriter) writeJob(j *blockJob) error {
 		word = uint32(len(j.in)) | dataUncompressed
 	}
 	if j.file == nil {
-		d.frags[j.frag] = wfragEntry{start: uint64(d.out.offset()), size: word}
+		// Fragment blocks arrive in the order of their indexes.
+		d.frags = append(d.frags, wfragEntry{start: uint64(d.out.offset()), size: word})
 	} else {
 		if j.first {
 			j.file.start = uint64(d.out.offset())
@@ -240,12 +240,13 @@ func (d *dataWriter) readFiles(files []*wnode, dupOf map[*wnode]*wnode, ordered,
 	}
 	frag := d.getBuf()
 	var fragBytes int64
+	var fragCount uint32 // fragment blocks queued so far
 	flushFrag := func() bool {
 		if len(frag) == 0 {
 			return true
 		}
-		j := &blockJob{frag: uint32(len(d.frags)), in: frag, bytes: fragBytes}
-		d.frags = append(d.frags, wfragEntry{})
+		j := &blockJob{in: frag, bytes: fragBytes}
+		fragCount++
 		frag, fragBytes = d.getBuf(), 0
 		return send(j)
 	}
@@ -295,7 +296,7 @@ func (d *dataWriter) readFiles(files []*wnode, dupOf map[*wnode]*wnode, ordered,
 			if int64(len(frag))+tail > bs && !flushFrag() {
 				return fail(errWriterAborted)
 			}
-			fd.fragIndex, fd.fragOffset = uint32(len(d.frags)), uint32(len(frag))
+			fd.fragIndex, fd.fragOffset = fragCount, uint32(len(frag))
 			buf := frag[len(frag) : int64(len(frag))+tail]
 			if _, err := io.ReadFull(rc, buf); err != nil {
 				return fail(writerReadError(err, f.size))
