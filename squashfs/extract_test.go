@@ -3,6 +3,7 @@ package squashfs
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -202,4 +203,65 @@ func listTree(t *testing.T, dir string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestExtractHugeSparse reads and extracts a sparse file larger than
+// 4 GiB (an extended inode with a 64-bit size, almost all holes).
+func TestExtractHugeSparse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("mksquashfs reads 4 GiB of holes")
+	}
+	src := t.TempDir()
+	size := int64(4<<30 + 10)
+	marks := map[int64]string{0: "start", 3 << 30: "middle", size - 5: "end!!"}
+	f, err := os.Create(filepath.Join(src, "big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for off, s := range marks {
+		if _, err := f.WriteAt([]byte(s), off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	r := openImage(t, mksquashfs(t, src, "-comp", "zstd"))
+	check := func(what string, ra io.ReaderAt) {
+		t.Helper()
+		for off, s := range marks {
+			buf := make([]byte, len(s)+4)
+			n, err := ra.ReadAt(buf, off-2)
+			if off == 0 {
+				n, err = ra.ReadAt(buf[2:], 0)
+				n += 2
+			}
+			if err != nil && err != io.EOF {
+				t.Fatalf("%s: ReadAt(%d) = %v", what, off, err)
+			}
+			if got := string(buf[2 : 2+len(s)]); got != s || n < len(s)+2 {
+				t.Errorf("%s: at %d got %q, want %q", what, off, got, s)
+			}
+		}
+	}
+	fi, err := r.Stat("big")
+	if err != nil || fi.Size() != size {
+		t.Fatalf("Stat = %v, %v; want size %d", fi, err, size)
+	}
+	img, _ := r.Open("big")
+	check("image", img.(*File))
+	dst := filepath.Join(t.TempDir(), "out")
+	if err := r.Extract(context.Background(), dst, ExtractOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Open(filepath.Join(dst, "big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if st, _ := out.Stat(); st.Size() != size {
+		t.Errorf("extracted size %d, want %d", st.Size(), size)
+	}
+	check("extracted", out)
+	if used := diskUsage(t, filepath.Join(dst, "big")); used > 1<<20 {
+		t.Errorf("extracted file uses %d bytes on disk, want its holes kept", used)
+	}
 }
