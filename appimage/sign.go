@@ -128,9 +128,10 @@ func signLayout(f interface {
 }
 
 // Sign signs the existing AppImage at path in place (any type-2 AppImage)
-// with key, replacing any earlier signature. The signature time is t, or
-// the key's creation time if later. The .digest_md5 section is left as it
-// is; a .zsync file made before signing no longer matches the file.
+// with key, replacing any earlier signature. The signature time is t (zero:
+// the squashfs image's time), or the key's creation time if later. The
+// .digest_md5 section is left as it is; a .zsync file made before signing
+// no longer matches the file (see RefreshZsync).
 func Sign(path string, key *openpgp.Entity, t time.Time) error {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
@@ -144,6 +145,13 @@ func Sign(path string, key *openpgp.Entity, t time.Time) error {
 	l, err := ReadLayout(f, fi.Size())
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	if t.IsZero() {
+		sb, err := readSuperblock(f, l.Offset, fi.Size())
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		t = time.Unix(int64(sb.ModTime), 0)
 	}
 	if err := signLayout(f, fi.Size(), l, key, t); err != nil {
 		return fmt.Errorf("%s: %w", path, err)

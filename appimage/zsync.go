@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strings"
 	"time"
 
@@ -109,4 +110,57 @@ func WriteZsync(w io.Writer, r io.ReaderAt, size int64, opts ZsyncOptions) error
 		return fmt.Errorf("zsync: writing: %w", err)
 	}
 	return nil
+}
+
+// ReadZsyncHeader returns the Filename, URL and MTime of a .zsync file,
+// reading only its header.
+func ReadZsyncHeader(r io.Reader) (ZsyncOptions, error) {
+	var opts ZsyncOptions
+	br := bufio.NewReader(io.LimitReader(r, 64<<10))
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return opts, fmt.Errorf("zsync: header not terminated by an empty line")
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if line == "" {
+			break
+		}
+		k, v, _ := strings.Cut(line, ": ")
+		switch k {
+		case "zsync":
+			if v != "0.6.2" {
+				return opts, fmt.Errorf("zsync: version %q, want 0.6.2", v)
+			}
+		case "Filename":
+			opts.Filename = v
+		case "URL":
+			opts.URL = v
+		case "MTime":
+			t, err := time.Parse("Mon, 02 Jan 2006 15:04:05 -0700", v)
+			if err != nil {
+				return opts, fmt.Errorf("zsync: MTime %q: %w", v, err)
+			}
+			opts.MTime = t
+		}
+	}
+	if opts.Filename == "" || opts.URL == "" {
+		return opts, fmt.Errorf("zsync: header lacks Filename or URL")
+	}
+	return opts, nil
+}
+
+// RefreshZsync rewrites zsyncPath for the current contents of path, keeping
+// its Filename, URL and MTime (after Sign changed the file, for instance).
+func RefreshZsync(zsyncPath, path string) error {
+	f, err := os.Open(zsyncPath)
+	if err != nil {
+		return err
+	}
+	opts, err := ReadZsyncHeader(f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", zsyncPath, err)
+	}
+	return WriteZsyncFile(zsyncPath, path, opts)
 }
