@@ -455,3 +455,49 @@ func TestWriterProgress(t *testing.T) {
 		t.Errorf("%d progress calls, last %d of %d; want calls ending at the total", calls, last, total)
 	}
 }
+
+// patternReader yields n bytes of a cheap, non-zero, repeating pattern.
+type patternReader struct{ n, off int64 }
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if p.off >= p.n {
+		return 0, io.EOF
+	}
+	b = b[:min(int64(len(b)), p.n-p.off)]
+	for i := range b {
+		b[i] = byte((p.off+int64(i))%251) | 1
+	}
+	p.off += int64(len(b))
+	return len(b), nil
+}
+
+// TestWriterBoundedMemory streams a 1 GiB file and checks that the heap
+// never holds more than a few blocks' worth of it.
+func TestWriterBoundedMemory(t *testing.T) {
+	const size = 1 << 30
+	var peak uint64
+	calls := 0
+	w, err := NewWriter(discardAt{}, WriterOptions{Compression: Uncompressed, Workers: 4, Progress: func(done, total int64) {
+		if calls++; calls%256 == 0 {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Add(Entry{Path: "big", Mode: 0o644, Size: size, Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(&patternReader{n: size}), nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("peak heap in use: %.1f MiB", float64(peak)/(1<<20))
+	if peak == 0 || peak > 48<<20 {
+		t.Errorf("peak heap in use %d MiB while writing a 1 GiB file, want under 48 MiB", peak>>20)
+	}
+}
