@@ -37,6 +37,10 @@ type ExtractOptions struct {
 	Progress func(n int64)
 }
 
+// extractQueue is how many jobs the walker may queue ahead of the
+// workers. Queued small files hold no descriptor until a worker takes them.
+const extractQueue = 256
+
 // extractChunkBlocks is how many data blocks of one file a worker writes
 // per job, so that large files are written by several workers.
 const extractChunkBlocks = 32
@@ -81,7 +85,7 @@ func (r *Reader) Extract(ctx context.Context, dir string, opts ExtractOptions) e
 	defer cancel(nil)
 	x := &extractor{
 		r: r, opts: opts, match: m, dest: dir, root: root, ctx: ctx, cancel: cancel,
-		jobs: make(chan extractJob, workers*4), links: map[uint64]string{},
+		jobs: make(chan extractJob, extractQueue), links: map[uint64]string{},
 		isRoot: os.Geteuid() == 0,
 	}
 	var wg sync.WaitGroup
@@ -434,6 +438,11 @@ func (x *extractor) createFile(d *extractDir, name, p string, ino *Inode, now bo
 		}
 	} else {
 		d.refs.Add(1) // released once a worker has created the file
+	}
+	if ino.frag != noFragment {
+		// Consecutive small files share fragment blocks: decompress the
+		// next ones while the workers are busy with earlier files.
+		x.r.prefetchFragment(ino.frag)
 	}
 	ef.pending.Store(int32(njobs))
 	for from := int64(0); from < last; from += extractChunkBlocks {

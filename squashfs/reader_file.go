@@ -153,6 +153,24 @@ func (r *Reader) prefetchBlocks(ino *Inode, from, to int64) {
 	}
 }
 
+// prefetchFragment starts decompressing fragment block i in the
+// background when an idle read-ahead worker is free.
+func (r *Reader) prefetchFragment(i uint32) {
+	pos, w, err := r.fragment(i)
+	if err != nil || r.data.pending(dataKey{pos, w}) {
+		return
+	}
+	select {
+	case r.prefetch <- struct{}{}:
+	default:
+		return
+	}
+	go func() {
+		defer func() { <-r.prefetch }()
+		_, _ = r.fragmentBlock(i)
+	}()
+}
+
 // fileReader reads the content of a regular file at any offset. ReadAt is
 // safe for concurrent use.
 type fileReader struct {
