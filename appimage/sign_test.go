@@ -160,7 +160,7 @@ func gpgVerify(t *testing.T, path string, wantGood bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	home := t.TempDir()
+	home := gpgHome(t)
 	dir := t.TempDir()
 	sig := bytes.TrimRight(sectionBytes(t, b, SectionSignature), "\x00")
 	key := bytes.TrimRight(sectionBytes(t, b, SectionKey), "\x00")
@@ -234,7 +234,7 @@ func TestReadSigningKey(t *testing.T) {
 // TestReadGPGKey signs with a key that gpg generated and exported.
 func TestReadGPGKey(t *testing.T) {
 	gpg := testutil.Tool(t, "gpg")
-	home := t.TempDir()
+	home := gpgHome(t)
 	run := func(args ...string) []byte {
 		cmd := exec.Command(gpg, append([]string{"--homedir", home, "--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", "pw"}, args...)...)
 		out, err := cmd.Output()
@@ -278,4 +278,53 @@ func TestSignSizeLimits(t *testing.T) {
 	if err := signLayout(f, fi.Size(), &small, testKey(t), time.Time{}); err == nil || !strings.Contains(err.Error(), "more than the 100 bytes of .sha256_sig") {
 		t.Errorf("small .sha256_sig: got %v", err)
 	}
+}
+
+// TestVerifyGPGSignature checks an AppImage signed the way appimagetool
+// signs (gpg through gpgme: armored, text mode, detached, over the hex
+// SHA-256), with the signature and key put in place by hand.
+func TestVerifyGPGSignature(t *testing.T) {
+	gpg := testutil.Tool(t, "gpg")
+	home := gpgHome(t)
+	run := func(stdin []byte, args ...string) []byte {
+		cmd := exec.Command(gpg, append([]string{"--homedir", home, "--batch", "--no-tty", "--pinentry-mode", "loopback", "--passphrase", ""}, args...)...)
+		cmd.Stdin = bytes.NewReader(stdin)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("gpg %v: %v", args, err)
+		}
+		return out
+	}
+	run(nil, "--quick-gen-key", "Made By GPG <gpg@example.com>", "rsa3072", "sign", "never")
+	out := filepath.Join(t.TempDir(), "u.AppImage")
+	if _, err := Create(out, Options{Runtime: testRuntime(t, "amd64")}, writeDir(makeAppDir(t, "gpg", nil), squashfs.WriterOptions{})); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	digest := sha256Hex(b) // .sha256_sig and .sig_key are still zero
+	sig := run([]byte(digest), "--detach-sign", "--armor", "--textmode")
+	key := run(nil, "--export", "--armor")
+	copy(sectionBytes(t, b, SectionSignature), sig)
+	copy(sectionBytes(t, b, SectionKey), key)
+	os.WriteFile(out, b, 0o755)
+	s, err := VerifyFile(out, nil)
+	if err != nil {
+		t.Fatalf("a gpg signature: %v", err)
+	}
+	if s.UserID != "Made By GPG <gpg@example.com>" {
+		t.Errorf("signer: got %q", s.UserID)
+	}
+	b[len(b)-1] ^= 1
+	os.WriteFile(out, b, 0o755)
+	if _, err := VerifyFile(out, nil); err == nil {
+		t.Error("a gpg signature over a changed file: got no error")
+	}
+}
+
+// gpgHome returns a fresh GNUPGHOME whose gpg-agent is stopped at the end.
+func gpgHome(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	t.Cleanup(func() { exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run() })
+	return home
 }

@@ -5,10 +5,13 @@ import (
 	"crypto/sha1"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	//lint:ignore SA1019 zsync 0.6.2 defines its strong block checksum as MD4; no security rests on it.
@@ -60,37 +63,38 @@ func WriteZsync(w io.Writer, r io.ReaderAt, size int64, opts ZsyncOptions) error
 	blocksize := zsyncBlocksize(size)
 	seqMatches, rsumLen, checksumLen := zsyncHashLengths(size, blocksize)
 
-	whole := sha1.New()
-	strong := md4.New()
 	nblocks := (size + int64(blocksize) - 1) / int64(blocksize)
-	sums := make([]byte, 0, nblocks*int64(rsumLen+checksumLen))
-	buf := make([]byte, 256*blocksize)
-	var sum [md4.Size]byte
+	sumLen := rsumLen + checksumLen
+	sums := make([]byte, nblocks*int64(sumLen))
+	whole := sha1.New()
+	workers := max(1, min(runtime.GOMAXPROCS(0), 8))
+	const chunkBlocks = 1024
+	buf := make([]byte, chunkBlocks*blocksize)
 	for off := int64(0); off < size; {
 		n := int(min(int64(len(buf)), size-off))
 		if _, err := r.ReadAt(buf[:n], off); err != nil {
 			return fmt.Errorf("zsync: reading at byte %#x: %w", off, err)
 		}
-		whole.Write(buf[:n])
-		for i := 0; i < n; i += blocksize {
-			block := buf[i:min(i+blocksize, n)]
-			if len(block) < blocksize { // the last block is hashed padded with zeros
-				block = append(block[:len(block):len(block)], make([]byte, blocksize-len(block))...)
-			}
-			var a, b uint16
-			for _, c := range block {
-				a += uint16(c)
-				b += a
-			}
-			var rsum [4]byte
-			binary.BigEndian.PutUint16(rsum[0:], a)
-			binary.BigEndian.PutUint16(rsum[2:], b)
-			strong.Reset()
-			strong.Write(block)
-			// The trailing bytes of the weak sum, the leading bytes of the strong one.
-			sums = append(sums, rsum[4-rsumLen:]...)
-			sums = append(sums, strong.Sum(sum[:0])[:checksumLen]...)
+		// SHA-1 of the whole file and the block sums of this chunk in
+		// parallel; each worker fills its own blocks' slots in sums.
+		chunk := buf[:n]
+		first := off / int64(blocksize)
+		blocks := (n + blocksize - 1) / blocksize
+		var wg sync.WaitGroup
+		wg.Go(func() { whole.Write(chunk) })
+		per := (blocks + workers - 1) / workers
+		for lo := 0; lo < blocks; lo += per {
+			hi := min(lo+per, blocks)
+			wg.Go(func() {
+				h := md4.New()
+				var sum [md4.Size]byte
+				for i := lo; i < hi; i++ {
+					dst := sums[(first+int64(i))*int64(sumLen):][:sumLen]
+					zsyncBlockSum(dst, h, sum[:0], chunk[i*blocksize:min((i+1)*blocksize, n)], blocksize, rsumLen)
+				}
+			})
 		}
+		wg.Wait()
 		off += int64(n)
 	}
 
@@ -110,6 +114,39 @@ func WriteZsync(w io.Writer, r io.ReaderAt, size int64, opts ZsyncOptions) error
 		return fmt.Errorf("zsync: writing: %w", err)
 	}
 	return nil
+}
+
+// zsyncBlockSum writes to dst the sums of one block as zsyncmake stores
+// them: the trailing rsumLen bytes of the big-endian weak sum (a, b), then
+// the leading bytes of the MD4, both over the block padded with zeros to
+// blocksize.
+func zsyncBlockSum(dst []byte, h hash.Hash, scratch, block []byte, blocksize, rsumLen int) {
+	// a is the byte sum, b the sum of the running values of a, both mod
+	// 2^16; uint32 arithmetic wraps at a multiple of 2^16, so it is exact.
+	var a, b uint32
+	i := 0
+	for ; i+4 <= len(block); i += 4 {
+		c0, c1, c2, c3 := uint32(block[i]), uint32(block[i+1]), uint32(block[i+2]), uint32(block[i+3])
+		b += 4*a + 4*c0 + 3*c1 + 2*c2 + c3
+		a += c0 + c1 + c2 + c3
+	}
+	for ; i < len(block); i++ {
+		a += uint32(block[i])
+		b += a
+	}
+	// Zero padding adds nothing to a and adds a once per padding byte to b.
+	pad := blocksize - len(block)
+	b += a * uint32(pad)
+	var rsum [4]byte
+	binary.BigEndian.PutUint16(rsum[0:], uint16(a))
+	binary.BigEndian.PutUint16(rsum[2:], uint16(b))
+	h.Reset()
+	h.Write(block)
+	if pad > 0 {
+		h.Write(make([]byte, pad))
+	}
+	copy(dst, rsum[4-rsumLen:])
+	copy(dst[rsumLen:], h.Sum(scratch))
 }
 
 // ReadZsyncHeader returns the Filename, URL and MTime of a .zsync file,

@@ -191,3 +191,39 @@ func TestZsyncHashLengths(t *testing.T) {
 		t.Error("newline in file name: got no error")
 	}
 }
+
+func TestRefreshZsync(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.AppImage")
+	os.WriteFile(path, randomBytes(t, 10000), 0o755)
+	when := time.Date(2022, 3, 4, 5, 6, 7, 0, time.UTC)
+	opts := ZsyncOptions{Filename: "A.AppImage", URL: "https://example.com/A.AppImage", MTime: when}
+	if err := WriteZsyncFile(path+".zsync", path, opts); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, randomBytes(t, 12000), 0o755)
+	if err := RefreshZsync(path+".zsync", path); err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	f, _ := os.Open(path)
+	defer f.Close()
+	WriteZsync(&want, f, 12000, opts)
+	if got, _ := os.ReadFile(path + ".zsync"); !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("refreshed .zsync differs from a new one with the same header")
+	}
+}
+
+func FuzzReadZsyncHeader(f *testing.F) {
+	f.Add([]byte("zsync: 0.6.2\nFilename: a\nMTime: Thu, 29 Feb 2024 13:14:15 +0000\nBlocksize: 2048\nURL: a\nSHA-1: 00\n\nxx"))
+	f.Add([]byte("zsync: 0.6.2\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		opts, err := ReadZsyncHeader(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		if opts.Filename == "" || opts.URL == "" {
+			t.Fatalf("accepted a header without Filename or URL: %+v", opts)
+		}
+	})
+}
