@@ -169,6 +169,8 @@ func TestCreateErrors(t *testing.T) {
 	dir := makeAppDir(t, "err", nil)
 	noMagic := bytes.Clone(rt)
 	copy(noMagic[8:], []byte{0, 0, 0})
+	type1 := bytes.Clone(rt)
+	copy(type1[8:], []byte{'A', 'I', 1})
 	trailing := append(bytes.Clone(rt), 0)
 	bare := elfWithout(t, SectionKey)
 	small := elfWithSizes(t, map[string]int64{SectionUpdateInfo: 100})
@@ -181,6 +183,7 @@ func TestCreateErrors(t *testing.T) {
 		{"no runtime", Options{}, writeDir(dir, squashfs.WriterOptions{}), "runtime: elf: file ends inside ELF identification"},
 		{"script runtime", Options{Runtime: []byte("#!/bin/sh\nexit 0\n")}, writeDir(dir, squashfs.WriterOptions{}), "not an ELF file"},
 		{"no magic", Options{Runtime: noMagic}, writeDir(dir, squashfs.WriterOptions{}), `no AppImage type-2 magic "AI\x02" at byte 8`},
+		{"type 1", Options{Runtime: type1}, writeDir(dir, squashfs.WriterOptions{}), "a type-1 AppImage"},
 		{"trailing bytes", Options{Runtime: trailing}, writeDir(dir, squashfs.WriterOptions{}), "but its ELF end is"},
 		{"missing section", Options{Runtime: bare}, writeDir(dir, squashfs.WriterOptions{}), "no ELF section .sig_key"},
 		{"small section", Options{Runtime: small}, writeDir(dir, squashfs.WriterOptions{}), "ELF section .upd_info is 100 bytes, want at least 1024"},

@@ -59,6 +59,10 @@ func ReadLayout(r io.ReaderAt, size int64) (*Layout, error) {
 		return nil, err
 	}
 	if !elf.HasMagic(r) {
+		var m [3]byte
+		if _, err := r.ReadAt(m[:], elf.MagicOffset); err == nil && m == [3]byte{'A', 'I', 1} {
+			return nil, errors.New("a type-1 AppImage (ISO 9660 image): only type 2 is supported")
+		}
 		return nil, errors.New(`no AppImage type-2 magic "AI\x02" at byte 8 (not a type-2 runtime)`)
 	}
 	if l.Offset > size {
