@@ -65,8 +65,6 @@ func Build(ctx context.Context, dir string, opts Options) (*Result, error) {
 		for _, n := range info.notes {
 			fmt.Fprintln(logw, "note:", n)
 		}
-	}
-	if opts.Verbose {
 		for _, f := range tree.Followed {
 			fmt.Fprintf(logw, "following %s -> %s (it leaves the AppDir)\n", f.Path, f.Target)
 		}
@@ -101,33 +99,13 @@ func Build(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("the %s runtime cannot read %s images; use --comp zstd or gzip", rt.Kind, comp)
 	}
 
-	updateInfo := opts.UpdateInfo
-	if updateInfo == "" && opts.Guess {
-		var note string
-		updateInfo, note = appimage.GuessUpdateInfo(os.Getenv, strings.ReplaceAll(name, " ", "_"), info.arch)
-		if note != "" {
-			fmt.Fprintln(logw, note)
-		}
+	updateInfo, err := resolveUpdateInfo(opts, name, info.arch, rt, logw)
+	if err != nil {
+		return nil, err
 	}
-	if updateInfo != "" {
-		if _, err := appimage.ParseUpdateInfo(updateInfo); err != nil {
-			return nil, err
-		}
-		if int64(len(updateInfo)) > rt.UpdateInfo.Size {
-			return nil, fmt.Errorf("update information is %d bytes; the runtime has room for %d", len(updateInfo), rt.UpdateInfo.Size)
-		}
-	}
-
-	var key *openpgp.Entity
-	switch {
-	case opts.SignKeyData != nil:
-		if key, err = appimage.ReadSigningKey(bytes.NewReader(opts.SignKeyData), []byte(opts.SignPassphrase)); err != nil {
-			return nil, fmt.Errorf("signing key: %w", err)
-		}
-	case opts.SignKey != "":
-		if key, err = readKey(opts.SignKey, opts.SignPassphrase); err != nil {
-			return nil, err
-		}
+	key, err := signingKey(opts)
+	if err != nil {
+		return nil, err
 	}
 
 	out := opts.Output
@@ -210,6 +188,44 @@ func Build(ctx context.Context, dir string, opts Options) (*Result, error) {
 			out, rtName, res.Offset, res.Compression, res.BlockSize>>10, res.Entries, sectionsNote(res))
 	}
 	return res, nil
+}
+
+// resolveUpdateInfo returns the update information to embed: the one
+// given, or the one guessed from the CI environment, checked.
+func resolveUpdateInfo(opts Options, name, arch string, rt *appimage.Runtime, logw io.Writer) (string, error) {
+	ui := opts.UpdateInfo
+	if ui == "" && opts.Guess {
+		var note string
+		ui, note = appimage.GuessUpdateInfo(os.Getenv, strings.ReplaceAll(name, " ", "_"), arch)
+		if note != "" {
+			fmt.Fprintln(logw, note)
+		}
+	}
+	if ui == "" {
+		return "", nil
+	}
+	if _, err := appimage.ParseUpdateInfo(ui); err != nil {
+		return "", err
+	}
+	if int64(len(ui)) > rt.UpdateInfo.Size {
+		return "", fmt.Errorf("update information is %d bytes; the runtime has room for %d", len(ui), rt.UpdateInfo.Size)
+	}
+	return ui, nil
+}
+
+// signingKey returns the key to sign with, or nil.
+func signingKey(opts Options) (*openpgp.Entity, error) {
+	switch {
+	case opts.SignKeyData != nil:
+		key, err := appimage.ReadSigningKey(bytes.NewReader(opts.SignKeyData), []byte(opts.SignPassphrase))
+		if err != nil {
+			return nil, fmt.Errorf("signing key: %w", err)
+		}
+		return key, nil
+	case opts.SignKey != "":
+		return readKey(opts.SignKey, opts.SignPassphrase)
+	}
+	return nil, nil
 }
 
 // loadRuntime returns the runtime for arch: the file given, or the
