@@ -95,13 +95,17 @@ func TestVerifyTampered(t *testing.T) {
 		t.Fatal(err)
 	}
 	positions := map[string]int64{
-		"ELF header":   20,
-		"runtime code": l.Offset / 2,
-		".upd_info":    l.UpdateInfo.Offset + 5,
-		".digest_md5":  l.Digest.Offset,
-		"superblock":   l.Offset + 8,
-		"image middle": l.Offset + (int64(len(orig))-l.Offset)/2,
-		"last byte":    int64(len(orig)) - 1,
+		"ELF header":      20,
+		"runtime code":    l.Offset / 2,
+		".upd_info":       l.UpdateInfo.Offset + 5,
+		".digest_md5":     l.Digest.Offset,
+		"superblock":      l.Offset + 8,
+		"image middle":    l.Offset + (int64(len(orig))-l.Offset)/2,
+		"last byte":       int64(len(orig)) - 1,
+		"signature":       l.Signature.Offset + 100,
+		".sha256_sig end": l.Signature.Offset + l.Signature.Size - 1,
+		".sig_key end":    l.Key.Offset + l.Key.Size - 1,
+		"public key":      l.Key.Offset + 200,
 	}
 	for name, pos := range positions {
 		t.Run(name, func(t *testing.T) {

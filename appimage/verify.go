@@ -39,7 +39,7 @@ func Verify(r io.ReaderAt, size int64, trusted openpgp.KeyRing) (*Signature, err
 	if err != nil {
 		return nil, err
 	}
-	sig, err := cString(r, l.Signature)
+	sig, err := zeroTail(r, l.Signature)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func Verify(r io.ReaderAt, size int64, trusted openpgp.KeyRing) (*Signature, err
 	}
 	keyring := trusted
 	if keyring == nil {
-		key, err := cString(r, l.Key)
+		key, err := zeroTail(r, l.Key)
 		if err != nil {
 			return nil, err
 		}
@@ -119,6 +119,24 @@ func VerifyFile(path string, trusted openpgp.KeyRing) (*Signature, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
+}
+
+// zeroTail returns the bytes of section s up to its first NUL and fails
+// unless every byte after them is zero: the signature hash reads the whole
+// section as zeros, so that is where a change would otherwise go unseen.
+func zeroTail(r io.ReaderAt, s elf.Section) ([]byte, error) {
+	b, err := elf.ReadSection(r, s)
+	if err != nil {
+		return nil, err
+	}
+	i := bytes.IndexByte(b, 0)
+	if i < 0 {
+		return b, nil
+	}
+	if j := bytes.IndexFunc(b[i:], func(r rune) bool { return r != 0 }); j >= 0 {
+		return nil, fmt.Errorf("bad signature: byte %#x of %s, after its text, is not zero", s.Offset+int64(i+j), s.Name)
+	}
+	return b[:i], nil
 }
 
 // cString returns the bytes of section s up to its first NUL.
