@@ -75,7 +75,7 @@ func setUsageErrors(cmds []*cli.Command) {
 // appimagetool command.
 func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
-	if len(args) > 0 && strings.TrimSuffix(filepath.Base(args[0]), ".AppImage") == "appimagetool" && hasCommand(app, "appimagetool") {
+	if len(args) > 0 && invokedAsAppimagetool(args[0]) && hasCommand(app, "appimagetool") {
 		args = append([]string{args[0], "appimagetool"}, args[1:]...)
 	}
 	err := app.Run(permute(app, args))
@@ -94,6 +94,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, msg)
 	}
 	return code
+}
+
+// invokedAsAppimagetool reports whether argv0 names appimagetool, as the
+// names it is distributed under do: appimagetool, appimagetool.AppImage,
+// appimagetool-x86_64.AppImage.
+func invokedAsAppimagetool(argv0 string) bool {
+	base := filepath.Base(argv0)
+	return base == "appimagetool" || strings.HasPrefix(base, "appimagetool-") || strings.HasPrefix(base, "appimagetool.")
 }
 
 func hasCommand(app *cli.App, name string) bool {

@@ -100,3 +100,20 @@ func TestRunExitStatus(t *testing.T) {
 		t.Errorf("unknown command: stderr %q does not name it", stderr.String())
 	}
 }
+
+func TestInvokedAsAppimagetool(t *testing.T) {
+	for name, want := range map[string]bool{
+		"appimagetool":                   true,
+		"/usr/bin/appimagetool":          true,
+		"appimagetool.AppImage":          true,
+		"./appimagetool-x86_64.AppImage": true,
+		"appimagetool-aarch64.AppImage":  true,
+		"goappimage":                     false,
+		"/opt/appimagetoolkit":           false,
+		"my-appimagetool":                false,
+	} {
+		if got := invokedAsAppimagetool(name); got != want {
+			t.Errorf("invokedAsAppimagetool(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
