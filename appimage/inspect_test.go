@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	ourelf "github.com/goappimage/goappimage/elf"
 	"github.com/goappimage/goappimage/elf/elftest"
@@ -82,6 +83,14 @@ func TestOpenMksquashfsAppImage(t *testing.T) {
 	if info.Arch != "i686" || info.Compression != "xz" || info.Digest != "" || info.Signature != "none" || info.Name != "Test App" || info.UpdateInfo != "" {
 		t.Errorf("got %+v", info)
 	}
+	// Any type-2 AppImage can be signed afterwards.
+	if err := Sign(out, testKey(t), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyFile(out, nil); err != nil {
+		t.Error(err)
+	}
+	gpgVerify(t, out, true)
 }
 
 func TestOpenErrors(t *testing.T) {

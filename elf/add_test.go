@@ -104,6 +104,30 @@ func TestAddSectionsWitnesses(t *testing.T) {
 			}
 		}
 	}
+	// objcopy finds the bytes we write where we say the section is (the
+	// host's binutils know x86 formats only).
+	objcopy := testutil.Tool(t, "objcopy")
+	out, _ := AddSections(elftest.Program(t, "386"), runtimeSections)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "prepared")
+	os.WriteFile(path, out, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upd, _ := FindSection(f, ".upd_info")
+	if err := WriteSection(f, upd, []byte("zsync|https://example.com/a.zsync")); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	dump := filepath.Join(dir, "upd")
+	if msg, err := exec.Command(objcopy, "--dump-section", ".upd_info="+dump, path, filepath.Join(dir, "copy")).CombinedOutput(); err != nil {
+		t.Fatalf("objcopy: %v\n%s", err, msg)
+	}
+	if got, _ := os.ReadFile(dump); string(bytes.TrimRight(got, "\x00")) != "zsync|https://example.com/a.zsync" || len(got) != 1024 {
+		t.Errorf("objcopy dumps .upd_info as %q (%d bytes)", bytes.TrimRight(got, "\x00"), len(got))
+	}
+
 	if runtime.GOARCH == "amd64" {
 		out, _ := AddSections(elftest.Program(t, "amd64"), runtimeSections)
 		if err := SetMagic(out); err != nil {
