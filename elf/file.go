@@ -14,6 +14,7 @@ type FormatError struct {
 	Msg string // what is wrong
 }
 
+// Error returns "elf: MSG at byte 0xOFF".
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("elf: %s at byte %#x", e.Msg, e.Off)
 }
