@@ -37,9 +37,15 @@ type ExtractOptions struct {
 	Progress func(n int64)
 }
 
-// extractQueue is how many jobs the walker may queue ahead of the
-// workers. Queued small files hold no descriptor until a worker takes them.
-const extractQueue = 256
+// extractQueue is how many batches of jobs the walker may queue ahead of
+// the workers. Queued small files hold no descriptor until a worker takes
+// them, only their directory's.
+const extractQueue = 64
+
+// extractBatch is the largest number of small files in one batch. Files
+// whose tails share a fragment block go to the same batch, so that one
+// worker decompresses that block while the others work on other blocks.
+const extractBatch = 16
 
 // extractChunkBlocks is how many data blocks of one file a worker writes
 // per job, so that large files are written by several workers.
@@ -85,7 +91,7 @@ func (r *Reader) Extract(ctx context.Context, dir string, opts ExtractOptions) e
 	defer cancel(nil)
 	x := &extractor{
 		r: r, opts: opts, match: m, dest: dir, root: root, ctx: ctx, cancel: cancel,
-		jobs: make(chan extractJob, extractQueue), links: map[uint64]string{},
+		jobs: make(chan []extractJob, extractQueue), links: map[uint64]string{},
 		isRoot: os.Geteuid() == 0,
 	}
 	var wg sync.WaitGroup
@@ -100,6 +106,11 @@ func (r *Reader) Extract(ctx context.Context, dir string, opts ExtractOptions) e
 	top := &extractDir{fd: rootFd, ino: r.root, path: ".", made: true, setMeta: created}
 	top.refs.Store(1)
 	walkErr := x.walkDir(top, map[uint64]bool{listingKey(r.root): true}, 0)
+	if walkErr == nil {
+		walkErr = x.flush()
+	} else {
+		x.drop(x.batch)
+	}
 	x.release(top)
 	close(x.jobs)
 	wg.Wait()
@@ -121,7 +132,8 @@ type extractor struct {
 	root   *os.Root
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	jobs   chan extractJob
+	jobs   chan []extractJob // each batch is done in order by one worker
+	batch  []extractJob      // small files not queued yet
 	links  map[uint64]string // inode ref -> path of its first extracted name
 	isRoot bool
 
@@ -445,19 +457,54 @@ func (x *extractor) createFile(d *extractDir, name, p string, ino *Inode, now bo
 		x.r.prefetchFragment(ino.frag)
 	}
 	ef.pending.Store(int32(njobs))
-	for from := int64(0); from < last; from += extractChunkBlocks {
-		select {
-		case x.jobs <- extractJob{file: ef, from: from, to: min(from+extractChunkBlocks, last)}:
-		case <-x.ctx.Done():
-			if ef.f != nil {
-				ef.f.Close()
-			} else {
+	if ef.f == nil {
+		if n := len(x.batch); n > 0 && (n >= extractBatch || x.batch[0].file.ino.frag != ino.frag) {
+			if err := x.flush(); err != nil {
 				x.release(d)
+				return err
 			}
-			return context.Cause(x.ctx)
+		}
+		x.batch = append(x.batch, extractJob{file: ef, from: 0, to: last})
+		return nil
+	}
+	for from := int64(0); from < last; from += extractChunkBlocks {
+		if err := x.send([]extractJob{{file: ef, from: from, to: min(from+extractChunkBlocks, last)}}); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// flush queues the batch of small files.
+func (x *extractor) flush() error {
+	if len(x.batch) == 0 {
+		return nil
+	}
+	b := x.batch
+	x.batch = nil
+	return x.send(b)
+}
+
+// send queues a batch of jobs, or gives it up when Extract is cancelled.
+func (x *extractor) send(b []extractJob) error {
+	select {
+	case x.jobs <- b:
+		return nil
+	case <-x.ctx.Done():
+		x.drop(b)
+		return context.Cause(x.ctx)
+	}
+}
+
+// drop gives up jobs that were never queued.
+func (x *extractor) drop(b []extractJob) {
+	for _, j := range b {
+		if j.file.f != nil {
+			j.file.f.Close()
+		} else {
+			x.release(j.file.dir)
+		}
+	}
 }
 
 // openFile creates the file ef in its directory.
@@ -478,32 +525,39 @@ func (x *extractor) openFile(ef *extractFile) error {
 // work runs jobs until the queue closes.
 func (x *extractor) work() {
 	buf := make([]byte, x.r.blockSize)
-	for job := range x.jobs {
-		ef := job.file
-		if ef.f == nil { // a single-job file, created here
-			err := error(nil)
-			if x.ctx.Err() == nil {
-				err = x.openFile(ef)
-			}
-			x.release(ef.dir)
-			if err != nil {
-				x.fail(fmt.Errorf("squashfs: %w", err))
-			}
-			if ef.f == nil {
-				continue
-			}
+	for batch := range x.jobs {
+		for _, job := range batch {
+			x.runJob(job, buf)
 		}
-		if x.ctx.Err() != nil {
-			x.done(ef, false)
-			continue
-		}
-		if err := x.writeBlocks(job, buf); err != nil {
-			x.fail(fmt.Errorf("squashfs: writing %s: %w", ef.path, err))
-			x.done(ef, false)
-			continue
-		}
-		x.done(ef, true)
 	}
+}
+
+// runJob creates (for a small file) and writes the blocks of one job.
+func (x *extractor) runJob(job extractJob, buf []byte) {
+	ef := job.file
+	if ef.f == nil { // a small file, created here
+		var err error
+		if x.ctx.Err() == nil {
+			err = x.openFile(ef)
+		}
+		x.release(ef.dir)
+		if err != nil {
+			x.fail(fmt.Errorf("squashfs: %w", err))
+		}
+		if ef.f == nil {
+			return
+		}
+	}
+	if x.ctx.Err() != nil {
+		x.done(ef, false)
+		return
+	}
+	if err := x.writeBlocks(job, buf); err != nil {
+		x.fail(fmt.Errorf("squashfs: writing %s: %w", ef.path, err))
+		x.done(ef, false)
+		return
+	}
+	x.done(ef, true)
 }
 
 // done finishes a file when its last job is done.
