@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -32,6 +34,9 @@ type ExtractOptions struct {
 	// KeepOwners gives every object the uid and gid stored in the image
 	// (which needs root). Otherwise the extracting user owns everything.
 	KeepOwners bool
+	// Xattrs restores the extended attributes of files and directories
+	// ("trusted." and "security." ones need root; symlinks keep none).
+	Xattrs bool
 	// Progress, if set, is called with the number of content bytes each
 	// time some are written, from several goroutines at once.
 	Progress func(n int64)
@@ -319,6 +324,13 @@ func (x *extractor) setMeta(fd int, p string, ino *Inode) error {
 	}
 	if err := unix.Fchmod(fd, unixMode(ino.Mode)); err != nil {
 		return fmt.Errorf("squashfs: chmod %s: %w", p, err)
+	}
+	if x.opts.Xattrs {
+		for _, name := range slices.Sorted(maps.Keys(ino.Xattrs)) {
+			if err := unix.Fsetxattr(fd, name, ino.Xattrs[name], 0); err != nil {
+				return fmt.Errorf("squashfs: setting xattr %s of %s: %w", name, p, err)
+			}
+		}
 	}
 	tv := []unix.Timeval{unix.NsecToTimeval(ino.ModTime.UnixNano()), unix.NsecToTimeval(ino.ModTime.UnixNano())}
 	if err := unix.Futimes(fd, tv); err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/goappimage/goappimage/internal/testutil"
+	"golang.org/x/sys/unix"
 )
 
 // TestExtractMatchesSource extracts mksquashfs images of the fixture tree
@@ -263,5 +264,38 @@ func TestExtractHugeSparse(t *testing.T) {
 	check("extracted", out)
 	if used := diskUsage(t, filepath.Join(dst, "big")); used > 1<<20 {
 		t.Errorf("extracted file uses %d bytes on disk, want its holes kept", used)
+	}
+}
+
+// TestExtractXattrs restores extended attributes when asked to.
+func TestExtractXattrs(t *testing.T) {
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "f"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(src, "d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"f", "d"} {
+		if err := unix.Setxattr(filepath.Join(src, p), "user.test", []byte("value of "+p), 0); err != nil {
+			t.Skipf("the temporary directory does not take user xattrs: %v", err)
+		}
+	}
+	img := mksquashfs(t, src)
+	for _, keep := range []bool{false, true} {
+		dst := filepath.Join(t.TempDir(), "out")
+		if err := openImage(t, img).Extract(context.Background(), dst, ExtractOptions{Xattrs: keep}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{"f", "d"} {
+			buf := make([]byte, 64)
+			n, err := unix.Getxattr(filepath.Join(dst, p), "user.test", buf)
+			switch {
+			case keep && (err != nil || string(buf[:n]) != "value of "+p):
+				t.Errorf("%s: xattr user.test = %q, %v; want %q", p, buf[:max(n, 0)], err, "value of "+p)
+			case !keep && err == nil:
+				t.Errorf("%s: xattr user.test restored without Xattrs", p)
+			}
+		}
 	}
 }

@@ -42,7 +42,8 @@ func newSquashfsExtractCommand() *cli.Command {
 		Usage:     "extract a squashfs image into a directory",
 		ArgsUsage: "IMAGE [PATTERN...]",
 		Description: "Extracts IMAGE (or the paths PATTERNs select) into DIR, in parallel, keeping modes,\n" +
-			"mtimes, symlinks, hard links and sparse holes; as root also owners and devices.\n" +
+			"mtimes, symlinks, hard links and sparse holes; as root also owners, devices and\n" +
+			"extended attributes.\n" +
 			"PATTERNs are matched as the AppImage runtime's --appimage-extract does: '*' does not\n" +
 			"cross '/', and a pattern matching a directory selects everything below it.\n" +
 			"Nothing is ever written outside DIR, whatever the image holds.",
@@ -51,6 +52,7 @@ func newSquashfsExtractCommand() *cli.Command {
 			&cli.StringFlag{Name: "dest", Aliases: []string{"d"}, Value: "squashfs-root", Usage: "directory to extract into"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "replace existing files"},
 			&cli.IntFlag{Name: "processors", Usage: "writing goroutines (0 = one per CPU)"},
+			&cli.BoolFlag{Name: "no-xattrs", Usage: "do not restore extended attributes (restored by default when run as root)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but errors"},
 		},
 		Action: squashfsExtract,
@@ -197,6 +199,7 @@ func squashfsExtract(c *cli.Context) error {
 		Workers:    c.Int("processors"),
 		Overwrite:  c.Bool("force"),
 		KeepOwners: os.Geteuid() == 0,
+		Xattrs:     os.Geteuid() == 0 && !c.Bool("no-xattrs"),
 	}
 	var bar *progress.Bar
 	if !c.Bool("quiet") {
