@@ -471,17 +471,24 @@ func (p *patternReader) Read(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// TestWriterBoundedMemory streams a 1 GiB file and checks that the heap
-// never holds more than a few blocks' worth of it.
+// TestWriterBoundedMemory streams a 1 GiB file and checks that the live
+// heap never holds more than a few blocks' worth of it.
 func TestWriterBoundedMemory(t *testing.T) {
 	const size = 1 << 30
+	var base runtime.MemStats
+	runtime.GC()
+	runtime.GC() // the second collection also empties sync.Pools
+	runtime.ReadMemStats(&base)
 	var peak uint64
 	calls := 0
 	w, err := NewWriter(discardAt{}, WriterOptions{Compression: Uncompressed, Workers: 4, Progress: func(done, total int64) {
 		if calls++; calls%256 == 0 {
+			// What stays reachable: garbage depends on the collector's
+			// pace (and on the race detector, which defeats sync.Pool).
+			runtime.GC()
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
+			peak = max(peak, ms.HeapAlloc-min(ms.HeapAlloc, base.HeapAlloc))
 		}
 	}})
 	if err != nil {
@@ -496,8 +503,8 @@ func TestWriterBoundedMemory(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("peak heap in use: %.1f MiB", float64(peak)/(1<<20))
-	if peak == 0 || peak > 48<<20 {
-		t.Errorf("peak heap in use %d MiB while writing a 1 GiB file, want under 48 MiB", peak>>20)
+	t.Logf("peak growth of the live heap: %.1f MiB", float64(peak)/(1<<20))
+	if calls < 256 || peak > 32<<20 {
+		t.Errorf("live heap grew by %d MiB while writing a 1 GiB file (%d progress calls), want under 32 MiB", peak>>20, calls)
 	}
 }
