@@ -84,7 +84,7 @@ func (n *node) Readdir(ctx context.Context) (fusefs.DirStream, syscall.Errno) {
 	for _, e := range entries {
 		d := fuse.DirEntry{Name: e.Name(), Mode: unixMode(e.Type())}
 		if fi, err := e.Info(); err == nil {
-			d.Ino = inodeNumber(fi)
+			d.Ino = statOf(fi).ino
 		}
 		list = append(list, d)
 	}
@@ -152,67 +152,14 @@ func (h *handle) Release(ctx context.Context) syscall.Errno {
 	return 0
 }
 
-// toErrno maps errors of the tree to the errno the kernel expects.
-func toErrno(err error) syscall.Errno {
-	var errno syscall.Errno
-	switch {
-	case errors.As(err, &errno):
-		return errno
-	case errors.Is(err, fs.ErrNotExist):
-		return syscall.ENOENT
-	case errors.Is(err, fs.ErrInvalid):
-		return syscall.EINVAL
-	case errors.Is(err, fs.ErrPermission):
-		return syscall.EACCES
-	}
-	return syscall.EIO
-}
-
-// unixMode converts the type and permission bits of m to a st_mode value.
-func unixMode(m fs.FileMode) uint32 {
-	mode := uint32(m.Perm())
-	switch m.Type() {
-	case fs.ModeDir:
-		mode |= syscall.S_IFDIR
-	case fs.ModeSymlink:
-		mode |= syscall.S_IFLNK
-	case fs.ModeNamedPipe:
-		mode |= syscall.S_IFIFO
-	case fs.ModeSocket:
-		mode |= syscall.S_IFSOCK
-	case fs.ModeDevice:
-		mode |= syscall.S_IFBLK
-	case fs.ModeDevice | fs.ModeCharDevice:
-		mode |= syscall.S_IFCHR
-	default:
-		mode |= syscall.S_IFREG
-	}
-	if m&fs.ModeSetuid != 0 {
-		mode |= syscall.S_ISUID
-	}
-	if m&fs.ModeSetgid != 0 {
-		mode |= syscall.S_ISGID
-	}
-	if m&fs.ModeSticky != 0 {
-		mode |= syscall.S_ISVTX
-	}
-	return mode
-}
-
 // fillAttr sets the attributes the kernel sees for fi.
 func fillAttr(a *fuse.Attr, fi fs.FileInfo) {
-	a.Mode = unixMode(fi.Mode())
-	a.Size = uint64(fi.Size())
-	if fi.IsDir() {
-		a.Size = 0
-	}
+	s := statOf(fi)
+	a.Ino, a.Size, a.Mode, a.Nlink = s.ino, s.size, s.mode, s.nlink
+	a.Uid, a.Gid, a.Rdev = s.uid, s.gid, s.rdev
 	a.Blocks = (a.Size + 511) / 512
 	a.Blksize = 4096
-	t := fi.ModTime()
-	a.Mtime, a.Mtimensec = uint64(t.Unix()), uint32(t.Nanosecond())
+	a.Mtime, a.Mtimensec = uint64(s.mtime), s.mtimeNsec
 	a.Atime, a.Atimensec = a.Mtime, a.Mtimensec
 	a.Ctime, a.Ctimensec = a.Mtime, a.Mtimensec
-	a.Nlink = 1
-	a.Ino = inodeNumber(fi)
-	fillOwner(a, fi)
 }

@@ -1,27 +1,16 @@
 //go:build !386 && !arm
 
-// go-fuse does not build for 32-bit Linux (its splice package assumes
-// syscall.Splice returns int64), so the 32-bit runtimes do without FUSE.
+// go-fuse does not build for 32-bit Linux; those runtimes use rawfuse.go.
 
 package launch
 
 import (
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"syscall"
-	"time"
 
 	fusefs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 )
-
-// fuseAvailable tells whether this build of the runtime can mount.
-const fuseAvailable = true
-
-// tryDirectMount tells whether to mount without fusermount: only root may.
-var tryDirectMount = func() bool { return os.Geteuid() == 0 }
 
 // maxRead is the largest read the kernel sends us.
 const maxRead = 1 << 20
@@ -34,22 +23,9 @@ type fuseMount struct {
 }
 
 // mountImage opens the payload of the AppImage at imagePath and mounts it
-// read-only on dir.
-func mountImage(dir, imagePath, offset string) (*fuseMount, error) {
-	off, err := strconv.ParseInt(offset, 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("bad payload offset %q", offset)
-	}
-	f, err := os.Open(imagePath)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	img := &image{path: imagePath, file: f, size: fi.Size(), offset: off}
-	t, err := img.tree()
+// read-only on dir with go-fuse.
+func mountImage(dir, imagePath, offset string) (mountedFS, error) {
+	t, err := openImageTree(imagePath, offset)
 	if err != nil {
 		return nil, err
 	}
@@ -91,8 +67,7 @@ func mountTree(dir string, t Tree, fsName string) (*fuseMount, error) {
 	if err != nil {
 		return nil, err
 	}
-	mopts := []string{"ro", "nosuid", "nodev", "fsname=" + escapeOption(fsName), "subtype=appimage", fmt.Sprintf("max_read=%d", maxRead)}
-	fd, err := fusermountMount(prog, dir, mopts)
+	fd, err := fusermountMount(prog, dir, fusermountOptions(fsName, maxRead))
 	if err != nil {
 		return nil, err
 	}
@@ -105,32 +80,9 @@ func mountTree(dir string, t Tree, fsName string) (*fuseMount, error) {
 	return &fuseMount{dir: dir, server: srv, prog: prog}, nil
 }
 
-// unmount unmounts, lazily when the mount is still busy after a few tries,
-// and waits until the kernel has let go of the file system.
+// unmount unmounts and waits until the kernel has let go of the file
+// system.
 func (m *fuseMount) unmount() {
-	var err error
-	for try, delay := 0, 5*time.Millisecond; try < 5; try, delay = try+1, delay*2 {
-		if m.prog == "" {
-			err = syscall.Unmount(m.dir, 0)
-		} else {
-			err = fusermountUnmount(m.prog, m.dir, false)
-		}
-		if err == nil {
-			break
-		}
-		time.Sleep(delay)
-	}
-	if err != nil {
-		if m.prog == "" {
-			syscall.Unmount(m.dir, syscall.MNT_DETACH)
-		} else {
-			fusermountUnmount(m.prog, m.dir, true)
-		}
-	}
+	unmountDir(m.dir, m.prog)
 	m.server.Wait()
-}
-
-// escapeOption escapes a mount option value the way libfuse parses it.
-func escapeOption(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `,`, `\,`).Replace(s)
 }

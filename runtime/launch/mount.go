@@ -21,12 +21,6 @@ const readyMessage = "mounted"
 
 // mountAndRun mounts the payload and replaces this process by AppRun.
 func (r *runner) mountAndRun() int {
-	if !fuseAvailable {
-		if os.Getenv("VERBOSE") != "" {
-			fmt.Fprintln(r.stderr, "This runtime has no FUSE support; extracting and running instead.")
-		}
-		return r.extractAndRun()
-	}
 	m, status := r.startServer()
 	if m == nil {
 		return status
