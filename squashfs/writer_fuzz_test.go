@@ -40,7 +40,7 @@ func FuzzWriterEntries(f *testing.F) {
 		}
 		files := map[string][]byte{}
 		// Each record: path bytes, a type byte, a size byte.
-		for len(data) >= 3 && len(files) < 200 {
+		for len(data) >= 3 && len(files) < 64 {
 			i := bytes.IndexByte(data[:len(data)-2], 0)
 			if i < 0 {
 				break
@@ -51,7 +51,8 @@ func FuzzWriterEntries(f *testing.F) {
 			e := Entry{Path: p, ModTime: time.Unix(int64(size)*1000, 0)}
 			switch typ % 6 {
 			case 0, 1:
-				content := bytes.Repeat([]byte{typ}, size*size*int(typ%4+1))
+				// Up to 16 KiB: empty files, fragments, several blocks.
+				content := bytes.Repeat([]byte{typ}, size*16*int(typ%4+1))
 				e.Mode, e.Size = 0o644, int64(len(content))
 				e.Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(content)), nil }
 				if w.Add(e) == nil {
