@@ -1,3 +1,5 @@
+//go:build 386 || arm
+
 package launch
 
 import (
@@ -12,8 +14,8 @@ import (
 
 // This file is a small read-only FUSE server speaking the kernel protocol
 // directly. The 32-bit runtimes use it because go-fuse does not build for
-// 32-bit Linux (its splice package assumes syscall.Splice returns an int64);
-// it is compiled and tested on every architecture.
+// 32-bit Linux (its splice package assumes syscall.Splice returns an int64).
+// TestMountedImageMatchesSource checks it through the i686 runtime.
 
 // FUSE opcodes served (linux/fuse.h).
 const (
