@@ -71,7 +71,7 @@ func (img *image) payload() *io.SectionReader {
 
 // tree opens the file system of the payload.
 func (img *image) tree() (Tree, error) {
-	t, err := OpenTree(img.payload(), img.size-img.offset)
+	t, err := openTree(img.payload(), img.size-img.offset)
 	if err != nil {
 		return nil, fmt.Errorf("reading the file system of %s at byte %d: %w", img.path, img.offset, err)
 	}

@@ -2,31 +2,35 @@ package launch
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+
+	"github.com/goappimage/goappimage/squashfs"
 )
 
-// Tree is the read-only file tree inside an AppImage, as the squashfs reader
-// provides it. Files opened from it implement io.ReaderAt.
+// Tree is the read-only file tree the FUSE servers serve: the squashfs
+// reader in the runtime, os.DirFS in some tests. Files opened from it
+// implement io.ReaderAt.
 type Tree interface {
 	fs.ReadDirFS
 	fs.StatFS
 	fs.ReadLinkFS
 }
 
-// openTree opens the squashfs image in ra.
-var openTree = func(ra io.ReaderAt, size int64) (Tree, error) {
-	return nil, errors.New("no squashfs reader")
+// openTree opens the squashfs image of size bytes in ra.
+func openTree(ra io.ReaderAt, size int64) (Tree, error) {
+	return squashfs.NewReader(ra, size)
 }
 
-// OpenTree opens the file system of a squashfs image of size bytes.
-func OpenTree(ra io.ReaderAt, size int64) (Tree, error) { return openTree(ra, size) }
-
-// extractTree writes the entries of t matching patterns (all when there are
-// none) below dir, replacing what is in the way, in parallel; patterns are
-// matched as type2-runtime does (fnmatch with FNM_FILE_NAME and
-// FNM_LEADING_DIR).
-var extractTree = func(ctx context.Context, t Tree, dir string, patterns []string) error {
-	return errors.New("no squashfs reader")
+// extractTree writes the entries of t (a squashfs reader) matching patterns,
+// all when there are none, below dir, replacing what is in the way, in
+// parallel and never outside dir; patterns are matched as type2-runtime does
+// (fnmatch with FNM_FILE_NAME and FNM_LEADING_DIR).
+func extractTree(ctx context.Context, t Tree, dir string, patterns []string) error {
+	r, ok := t.(*squashfs.Reader)
+	if !ok {
+		return fmt.Errorf("cannot extract a %T", t)
+	}
+	return r.Extract(ctx, dir, squashfs.ExtractOptions{Patterns: patterns, Overwrite: true})
 }
