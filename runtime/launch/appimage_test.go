@@ -19,7 +19,8 @@ import (
 // printAppRun is an AppRun that prints its pid, arguments, the runtime's
 // variables and a file of the payload, then exits with $EXIT_WITH. With
 // $WAIT_FOR_SIGNAL it says "ready" and waits for SIGTERM, exiting 42 on it;
-// with $DIE_BY_SIGNAL it kills itself with SIGTERM.
+// with $DIE_BY_SIGNAL it kills itself with SIGTERM; with $LATE_READER it
+// leaves a child behind that copies data.txt to that file a second later.
 const printAppRun = `#!/bin/sh
 echo "pid=$$"
 for a in "$@"; do echo "arg=$a"; done
@@ -29,6 +30,9 @@ echo "OWD=$OWD"
 echo "ARGV0=$ARGV0"
 echo "HOME=$HOME"
 echo "data=$(cat "$APPDIR/data.txt")"
+if [ -n "$LATE_READER" ]; then
+	(sleep 1; cat "$APPDIR/data.txt" > "$LATE_READER") >/dev/null 2>&1 &
+fi
 if [ -n "$DIE_BY_SIGNAL" ]; then
 	kill -TERM $$
 fi

@@ -167,3 +167,23 @@ func TestNoAppRun(t *testing.T) {
 		}
 	}
 }
+
+// TestMountOutlivesAppRun checks that the mount stays while a process AppRun
+// started still runs, and goes once that one has exited too.
+func TestMountOutlivesAppRun(t *testing.T) {
+	testutil.FUSE(t)
+	app := makeAppImage(t, hostRuntime(t), appDir(t))
+	late := filepath.Join(t.TempDir(), "late")
+	res := run(t, app, t.TempDir(), []string{"TMPDIR=" + t.TempDir(), "LATE_READER=" + late})
+	mnt := values(res.stdout)["APPDIR"]
+	if res.status != 0 {
+		t.Fatalf("exit status %d\nstderr: %s", res.status, res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(mnt, "data.txt")); err != nil {
+		t.Errorf("mount gone while AppRun's child still runs: %v", err)
+	}
+	waitGone(t, mnt)
+	if b, err := os.ReadFile(late); err != nil || string(b) != "payload data" {
+		t.Errorf("AppRun's child read %q (%v) through the mount, want %q", b, err, "payload data")
+	}
+}
