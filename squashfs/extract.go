@@ -9,6 +9,8 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -97,7 +99,7 @@ func (r *Reader) Extract(ctx context.Context, dir string, opts ExtractOptions) e
 	x := &extractor{
 		r: r, opts: opts, match: m, dest: dir, root: root, ctx: ctx, cancel: cancel,
 		jobs: make(chan []extractJob, extractQueue), links: map[uint64]string{},
-		isRoot: os.Geteuid() == 0,
+		isRoot: os.Geteuid() == 0, umask: readUmask(),
 	}
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
@@ -141,6 +143,7 @@ type extractor struct {
 	batch  []extractJob      // small files not queued yet
 	links  map[uint64]string // inode ref -> path of its first extracted name
 	isRoot bool
+	umask  int // -1 when unknown
 
 	errMu    sync.Mutex
 	firstErr error
@@ -184,6 +187,7 @@ type extractFile struct {
 	name    string
 	ino     *Inode
 	path    string
+	modeSet bool         // created with its final mode
 	pending atomic.Int32 // jobs not done yet
 }
 
@@ -308,7 +312,7 @@ func (x *extractor) release(d *extractDir) {
 		return
 	}
 	if d.setMeta && x.ctx.Err() == nil {
-		if err := x.setMeta(d.fd, d.path, d.ino); err != nil {
+		if err := x.setMeta(d.fd, d.path, d.ino, false); err != nil {
 			x.fail(err)
 		}
 	}
@@ -316,14 +320,17 @@ func (x *extractor) release(d *extractDir) {
 }
 
 // setMeta sets owner, mode and mtime of an open file or directory.
-func (x *extractor) setMeta(fd int, p string, ino *Inode) error {
+// modeSet says that the file was created with its final mode.
+func (x *extractor) setMeta(fd int, p string, ino *Inode, modeSet bool) error {
 	if x.opts.KeepOwners {
 		if err := unix.Fchown(fd, int(ino.UID), int(ino.GID)); err != nil {
 			return fmt.Errorf("squashfs: chown %s: %w", p, err)
 		}
 	}
-	if err := unix.Fchmod(fd, unixMode(ino.Mode)); err != nil {
-		return fmt.Errorf("squashfs: chmod %s: %w", p, err)
+	if !modeSet {
+		if err := unix.Fchmod(fd, unixMode(ino.Mode)); err != nil {
+			return fmt.Errorf("squashfs: chmod %s: %w", p, err)
+		}
 	}
 	if x.opts.Xattrs {
 		for _, name := range slices.Sorted(maps.Keys(ino.Xattrs)) {
@@ -522,15 +529,16 @@ func (x *extractor) drop(b []extractJob) {
 // openFile creates the file ef in its directory.
 func (x *extractor) openFile(ef *extractFile) error {
 	var fd int
+	mode, final := x.createMode(ef.ino)
 	err := x.replace(ef.dir, ef.name, ef.path, func() error {
 		var err error
-		fd, err = unix.Openat(ef.dir.fd, ef.name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		fd, err = unix.Openat(ef.dir.fd, ef.name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, mode)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	ef.f = os.NewFile(uintptr(fd), ef.path)
+	ef.f, ef.modeSet = os.NewFile(uintptr(fd), ef.path), final
 	return nil
 }
 
@@ -620,8 +628,39 @@ func (x *extractor) writeBlocks(job extractJob, buf []byte) error {
 // a written file and closes it.
 func (x *extractor) finishFile(ef *extractFile) error {
 	defer ef.f.Close()
-	if err := ef.f.Truncate(ef.ino.Size); err != nil {
-		return fmt.Errorf("squashfs: %w", err)
+	ino := ef.ino
+	if n := len(ino.blocks); ino.frag == noFragment && n > 0 && ino.blocks[n-1] == 0 {
+		if err := ef.f.Truncate(ino.Size); err != nil { // a trailing hole
+			return fmt.Errorf("squashfs: %w", err)
+		}
 	}
-	return x.setMeta(int(ef.f.Fd()), ef.path, ef.ino)
+	return x.setMeta(int(ef.f.Fd()), ef.path, ino, ef.modeSet)
+}
+
+// createMode returns the mode to create a regular file with, and whether
+// that is its final mode: when the umask keeps the permissions and there
+// are no setuid, setgid or sticky bits (which chown would clear), the
+// chmod after writing can be left out.
+func (x *extractor) createMode(ino *Inode) (uint32, bool) {
+	perm := uint32(ino.Mode.Perm())
+	if x.umask < 0 || ino.Mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky) != 0 || perm&uint32(x.umask) != 0 || perm&0o600 != 0o600 {
+		return 0o600, false
+	}
+	return perm, true
+}
+
+// readUmask returns the process umask, or -1 when /proc does not say.
+func readUmask() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
+			if m, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
+				return int(m)
+			}
+		}
+	}
+	return -1
 }
