@@ -77,8 +77,12 @@ func benchImage(b *testing.B, comp string) (string, int64) {
 	img := filepath.Join(dir, comp+".sqfs")
 	if _, err := os.Stat(img); err != nil {
 		mk := testutil.Tool(b, "mksquashfs")
-		if out, err := exec.Command(mk, src, img, "-noappend", "-no-progress", "-quiet", "-comp", comp).CombinedOutput(); err != nil {
+		tmp := img + ".tmp"
+		if out, err := exec.Command(mk, src, tmp, "-noappend", "-no-progress", "-quiet", "-comp", comp).CombinedOutput(); err != nil {
 			b.Fatalf("mksquashfs: %v\n%s", err, out)
+		}
+		if err := os.Rename(tmp, img); err != nil {
+			b.Fatal(err)
 		}
 	}
 	return img, total
