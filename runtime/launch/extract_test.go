@@ -174,3 +174,43 @@ func TestInformationFlags(t *testing.T) {
 		t.Errorf("HOME: got %q, want %q", v["HOME"], app+".home")
 	}
 }
+
+// TestBadImages checks the errors for a runtime without payload and for a
+// payload that is not squashfs, in both modes: they name the file and the
+// problem, and do not blame FUSE.
+func TestBadImages(t *testing.T) {
+	rt := hostRuntime(t)
+	dir := t.TempDir()
+	bare := filepath.Join(dir, "bare")
+	garbage := filepath.Join(dir, "garbage.AppImage")
+	if err := os.WriteFile(bare, rt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(garbage, append(append([]byte{}, rt...), bytes.Repeat([]byte("not squashfs "), 500)...), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		app        string
+		wantStatus int
+		wantStderr []string
+	}{
+		{bare, 1, []string{bare, "no payload"}},
+		{garbage, 127, []string{garbage, "file system", strconv.Itoa(len(rt))}},
+	}
+	for _, tt := range tests {
+		for _, args := range [][]string{{"--appimage-extract-and-run"}, nil} {
+			res := run(t, tt.app, dir, []string{"TMPDIR=" + t.TempDir()}, args...)
+			if res.status != tt.wantStatus {
+				t.Errorf("%s %q: exit status %d, want %d\nstderr: %s", tt.app, args, res.status, tt.wantStatus, res.stderr)
+			}
+			for _, want := range tt.wantStderr {
+				if !strings.Contains(res.stderr, want) {
+					t.Errorf("%s %q: stderr %q does not mention %q", tt.app, args, res.stderr, want)
+				}
+			}
+			if strings.Contains(res.stderr, "FUSE") {
+				t.Errorf("%s %q: stderr %q blames FUSE for a bad image", tt.app, args, res.stderr)
+			}
+		}
+	}
+}

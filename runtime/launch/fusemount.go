@@ -22,14 +22,9 @@ type fuseMount struct {
 	prog   string // fusermount program; "" for a direct mount
 }
 
-// mountImage opens the payload of the AppImage at imagePath and mounts it
-// read-only on dir with go-fuse.
-func mountImage(dir, imagePath, offset string) (mountedFS, error) {
-	t, err := openImageTree(imagePath, offset)
-	if err != nil {
-		return nil, err
-	}
-	return mountTree(dir, t, imagePath)
+// mountImage mounts t read-only on dir with go-fuse.
+func mountImage(dir string, t Tree, fsName string) (mountedFS, error) {
+	return mountTree(dir, t, fsName)
 }
 
 // mountTree mounts t read-only on dir: directly when we are root, else (or

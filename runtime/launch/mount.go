@@ -16,8 +16,13 @@ import (
 )
 
 // readyMessage is what the FUSE server writes on the ready pipe once the
-// payload is mounted; anything else is an error message.
-const readyMessage = "mounted"
+// payload is mounted; anything else is an error message, which starts with
+// payloadError when the payload cannot be read (a problem FUSE has no part
+// in).
+const (
+	readyMessage = "mounted"
+	payloadError = "payload: "
+)
 
 // mountAndRun mounts the payload and replaces this process by AppRun.
 func (r *runner) mountAndRun() int {
@@ -108,6 +113,9 @@ func (r *runner) startServer() (*liveMount, int) {
 	}
 	keepW.Close()
 	os.Remove(dir)
+	if text, ok := strings.CutPrefix(string(msg), payloadError); ok {
+		return nil, r.fail(exitExecError, "%s", text)
+	}
 	why := strings.TrimSpace(string(msg))
 	if why == "" && err != nil {
 		why = fmt.Sprintf("the FUSE server did not start: %v", err)

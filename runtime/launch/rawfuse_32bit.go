@@ -2,13 +2,8 @@
 
 package launch
 
-// mountImage opens the payload of the AppImage at imagePath and mounts it
-// read-only on dir with the server of rawfuse.go, as go-fuse does not build
-// for 32-bit Linux.
-func mountImage(dir, imagePath, offset string) (mountedFS, error) {
-	t, err := openImageTree(imagePath, offset)
-	if err != nil {
-		return nil, err
-	}
-	return rawMountTree(dir, t, imagePath)
+// mountImage mounts t read-only on dir with the server of rawfuse.go, as
+// go-fuse does not build for 32-bit Linux.
+func mountImage(dir string, t Tree, fsName string) (mountedFS, error) {
+	return rawMountTree(dir, t, fsName)
 }

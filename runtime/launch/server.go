@@ -64,7 +64,13 @@ func serveRole(role string, args []string) int {
 // and removes dir.
 func serve(dir, imagePath, offset string, ready, keepAlive *os.File) int {
 	signal.Ignore(syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE)
-	m, err := mountImage(dir, imagePath, offset)
+	t, err := openImageTree(imagePath, offset)
+	if err != nil {
+		fmt.Fprint(ready, payloadError, err)
+		ready.Close()
+		return exitError
+	}
+	m, err := mountImage(dir, t, imagePath)
 	if err != nil {
 		fmt.Fprint(ready, err)
 		ready.Close()
