@@ -101,41 +101,34 @@ func (r *runner) run() int {
 
 func (r *runner) help() {
 	self := "/path/to/app.AppImage"
-	if p, err := os.Executable(); err == nil {
-		self = p
+	if img, err := locateImage(r.args[0]); err == nil {
+		self = img.path
+		img.file.Close()
 	}
-	fmt.Fprintf(r.stderr, `AppImage options:
+	fmt.Fprintf(r.stderr, `Usage: %[1]s [--appimage-OPTION | application arguments...]
 
-  --appimage-extract [<pattern>]  Extract content from embedded filesystem image
-                                  If pattern is passed, only extract matching files
-  --appimage-extract-and-run      Temporarily extract, run and clean up
-  --appimage-help                 Print this help
-  --appimage-mount                Mount embedded filesystem image and print
-                                  mount point and wait for kill with Ctrl-C
-  --appimage-offset               Print byte offset to start of embedded
-                                  filesystem image
-  --appimage-portable-home        Setup a portable home directory
-  --appimage-portable-config      Setup a portable config directory
-  --appimage-signature            Print digital signature embedded in AppImage
-  --appimage-updateinfo[rmation]  Print update info embedded in AppImage
-  --appimage-version              Print version of AppImage runtime
+Runtime options (only the first argument starting with "--" is checked):
+  --appimage-extract [PATTERN]    unpack the payload to ./squashfs-root, or only
+                                  the paths matching PATTERN (shell wildcards;
+                                  a matching directory brings its contents)
+  --appimage-extract-and-run      unpack to $TMPDIR, run, then remove the copy
+  --appimage-mount                mount the payload, print the mount point and
+                                  keep it until interrupted (Ctrl-C)
+  --appimage-offset               print where the payload starts, in bytes
+  --appimage-updateinformation    print the embedded update information
+  --appimage-signature            print the embedded signature
+  --appimage-portable-home        create %[1]s.home, used as $HOME
+  --appimage-portable-config      create %[1]s.config, used as $XDG_CONFIG_HOME
+  --appimage-version              print the runtime version
+  --appimage-help                 print this help
 
-Portable home:
+Portable mode: when the directory %[1]s.home exists (and is writable),
+the application runs with $HOME set to it; likewise %[1]s.config
+for $XDG_CONFIG_HOME. Moving or renaming the AppImage breaks the link.
 
-  If you would like the application contained inside this AppImage to store its
-  data alongside this AppImage rather than in your home directory, then you can
-  place a directory named
-
-  %s.home
-
-  Or you can invoke this AppImage with the --appimage-portable-home option,
-  which will create this directory for you. As long as the directory exists
-  and is neither moved nor renamed, the application contained inside this
-  AppImage to store its data in this directory rather than in your home
-  directory
-
-Environment: TARGET_APPIMAGE, TMPDIR, APPIMAGE_EXTRACT_AND_RUN, NO_CLEANUP,
-FUSERMOUNT_PROG, VERBOSE.
+Environment: TARGET_APPIMAGE (run that AppImage instead of this file), TMPDIR,
+APPIMAGE_EXTRACT_AND_RUN (extract and run without FUSE), NO_CLEANUP (keep the
+extracted copy), FUSERMOUNT_PROG (the fusermount to use).
 `, self)
 }
 
