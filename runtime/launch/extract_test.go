@@ -68,6 +68,40 @@ func TestExtractAndRun(t *testing.T) {
 	})
 }
 
+// TestExtractAndRunCleansReadOnlyDirs runs, as an unprivileged user, an
+// AppImage with a read-only directory holding a file: the extracted copy
+// must still be removed afterwards.
+func TestExtractAndRunCleansReadOnlyDirs(t *testing.T) {
+	testutil.Root(t)
+	dir := appDir(t)
+	ro := filepath.Join(dir, "ro")
+	if err := os.Mkdir(ro, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ro, "file"), []byte("x"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	app := makeAppImage(t, hostRuntime(t), dir)
+	tmp := t.TempDir()
+	for _, d := range []string{filepath.Dir(filepath.Dir(app)), filepath.Dir(app), tmp} {
+		if err := os.Chmod(d, 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := command(app, tmp, []string{"TMPDIR=" + tmp}, "--appimage-extract-and-run")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("extracted copy not removed: %s left\n%s", left[0].Name(), out)
+	}
+}
+
 // TestExtractAndRunSignals checks that a signal sent to the runtime reaches
 // the application, and that the application's death by a signal is the
 // runtime's.

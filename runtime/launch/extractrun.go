@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -25,16 +26,16 @@ func (r *runner) extractAndRun() int {
 	}
 	t, err := r.img.tree()
 	if err != nil {
-		os.RemoveAll(dir)
+		removeTree(dir)
 		return r.fail(exitExecError, "%v", err)
 	}
 	if err := extractTree(context.Background(), t, dir, nil); err != nil {
-		os.RemoveAll(dir)
+		removeTree(dir)
 		return r.fail(exitExecError, "extracting %s to %s: %v", r.img.path, dir, err)
 	}
 	status := r.runChild(dir)
 	if os.Getenv("NO_CLEANUP") == "" {
-		if err := os.RemoveAll(dir); err != nil {
+		if err := removeTree(dir); err != nil {
 			fmt.Fprintf(r.stderr, "Error: removing %s: %v\n", dir, err)
 			if status == 0 {
 				status = exitExecError
@@ -121,6 +122,18 @@ func (r *runner) extractDir() (string, error) {
 		return "", fmt.Errorf("creating the extraction directory: %w", err)
 	}
 	return dir, nil
+}
+
+// removeTree removes dir and everything below it, also when the payload
+// made some directories read-only.
+func removeTree(dir string) error {
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o700)
+		}
+		return nil
+	})
+	return os.RemoveAll(dir)
 }
 
 // reraise kills this process with sig, so that its parent sees the same
