@@ -4,6 +4,7 @@ package launch
 
 import (
 	"bufio"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -185,5 +186,28 @@ func TestMountOutlivesAppRun(t *testing.T) {
 	waitGone(t, mnt)
 	if b, err := os.ReadFile(late); err != nil || string(b) != "payload data" {
 		t.Errorf("AppRun's child read %q (%v) through the mount, want %q", b, err, "payload data")
+	}
+}
+
+// TestModesAgree runs one AppImage through FUSE and with extract-and-run:
+// AppRun must print the same, except for its APPDIR and pid.
+func TestModesAgree(t *testing.T) {
+	testutil.FUSE(t)
+	app := makeAppImage(t, hostRuntime(t), appDir(t))
+	cwd := t.TempDir()
+	env := []string{"TMPDIR=" + t.TempDir(), "EXIT_WITH=9"}
+	fuse := run(t, app, cwd, env, "a", "b c")
+	extracted := run(t, app, cwd, append(env, "APPIMAGE_EXTRACT_AND_RUN=1"), "a", "b c")
+	waitGone(t, values(fuse.stdout)["APPDIR"])
+	if fuse.status != 9 || extracted.status != 9 {
+		t.Errorf("exit status %d through FUSE, %d extracted; want 9 for both", fuse.status, extracted.status)
+	}
+	vf, ve := values(fuse.stdout), values(extracted.stdout)
+	for _, v := range []map[string]string{vf, ve} {
+		delete(v, "pid")
+		delete(v, "APPDIR")
+	}
+	if len(vf) < 6 || !maps.Equal(vf, ve) {
+		t.Errorf("AppRun printed\n%v\nthrough FUSE and\n%v\nextracted", vf, ve)
 	}
 }
