@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // FuzzReader feeds mutated images to the reader and to Extract. Any input
@@ -38,6 +40,8 @@ func FuzzReader(f *testing.F) {
 	if err := os.Link(filepath.Join(src, "small"), filepath.Join(src, "d/hard")); err != nil {
 		f.Fatal(err)
 	}
+	// Extended attributes, where the temporary directory takes them.
+	_ = unix.Setxattr(filepath.Join(src, "small"), "user.seed", []byte("value"), 0)
 	for _, args := range [][]string{
 		{"-comp", "gzip"},
 		{"-comp", "zstd"},
