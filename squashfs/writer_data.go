@@ -121,6 +121,14 @@ func (d *dataWriter) run(files []*wnode, dupOf map[*wnode]*wnode) error {
 			total += f.size
 		}
 	}
+	comps := make([]blockCompressor, workers)
+	for i := range comps {
+		c, err := d.w.spec.newComp()
+		if err != nil {
+			return fmt.Errorf("squashfs: creating the compressor: %w", err)
+		}
+		comps[i] = c
+	}
 	var readErr error
 	go func() {
 		defer close(ordered)
@@ -128,13 +136,7 @@ func (d *dataWriter) run(files []*wnode, dupOf map[*wnode]*wnode) error {
 		readErr = d.readFiles(files, dupOf, ordered, work)
 	}()
 	var wg sync.WaitGroup
-	compErrs := make([]error, workers)
-	for i := 0; i < workers; i++ {
-		comp, err := d.w.spec.newComp()
-		if err != nil {
-			compErrs[i] = err
-			comp = nil
-		}
+	for _, comp := range comps {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -174,10 +176,6 @@ func (d *dataWriter) run(files []*wnode, dupOf map[*wnode]*wnode) error {
 
 func (d *dataWriter) compressJob(comp blockCompressor, j *blockJob) {
 	defer close(j.done)
-	if comp == nil {
-		j.err = errors.New("squashfs: cannot create the compressor")
-		return
-	}
 	if j.file != nil && bytes.Equal(j.in, d.zeros[:len(j.in)]) {
 		j.sparse = true
 		return
@@ -189,6 +187,8 @@ func (d *dataWriter) compressJob(comp blockCompressor, j *blockJob) {
 	}
 	if out != nil && len(out) < len(j.in) {
 		j.out = out
+	} else {
+		d.putBuf(out)
 	}
 }
 
