@@ -267,6 +267,8 @@ func TestWriterLayouts(t *testing.T) {
 		{"4K blocks", WriterOptions{BlockSize: 4096, Compression: GZIP, Level: 1}},
 		{"1M blocks", WriterOptions{BlockSize: 1 << 20, Level: 3}},
 		{"no fragments", WriterOptions{NoFragments: true, Compression: LZ4, Level: 4}},
+		{"xz 4K blocks", WriterOptions{BlockSize: 4096, Compression: XZ}},
+		{"zstd 64K level 22", WriterOptions{BlockSize: 64 << 10, Level: 22}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
