@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -203,6 +204,16 @@ func TestReaderHostileImages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHostileImage(t)
 			img := tc.patch(h)
+			// Reading must not allocate in proportion to the counts and
+			// sizes the image claims, only to its real size.
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, _, _ = walkImage(img)
+			runtime.ReadMemStats(&after)
+			t.Logf("allocated %d bytes", after.TotalAlloc-before.TotalAlloc)
+			if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
+				t.Errorf("reading the %d-byte image allocated %d bytes", len(img), got)
+			}
 			err := exerciseImage(t, img)
 			if err == nil {
 				t.Fatal("reading the patched image succeeded, want an error")
@@ -219,16 +230,16 @@ func TestReaderHostileImages(t *testing.T) {
 	}
 }
 
-// exerciseImage opens img, walks it reading every file, symlink and
-// inode, then extracts it; it returns the first error. It fails the test
-// if anything appears outside the extraction directory.
-func exerciseImage(t testing.TB, img []byte) error {
+// walkImage opens img and walks it reading every file (up to a budget),
+// symlink and inode. It returns the Reader (nil if the image does not
+// open), the content size seen and the first error.
+func walkImage(img []byte) (*Reader, int64, error) {
 	r, err := NewReader(bytes.NewReader(img), int64(len(img)))
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	var total int64
-	walkErr := fs.WalkDir(r, ".", func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(r, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -248,6 +259,17 @@ func exerciseImage(t testing.TB, img []byte) error {
 		}
 		return err
 	})
+	return r, total, err
+}
+
+// exerciseImage walks img (see walkImage), then extracts it; it returns
+// the first error. It fails the test if anything appears outside the
+// extraction directory.
+func exerciseImage(t testing.TB, img []byte) error {
+	r, total, walkErr := walkImage(img)
+	if r == nil {
+		return walkErr
+	}
 	if total > 64<<20 {
 		return walkErr // too much to write for a test
 	}
