@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -59,9 +60,11 @@ const extractBatch = 16
 const extractChunkBlocks = 32
 
 // Extract writes the image's tree (or the parts Patterns select) into the
-// directory dir, creating it if needed. Modes, mtimes, symlinks, hard
-// links and sparse holes are kept; devices are created only when running
-// as root (and skipped otherwise); owners with KeepOwners.
+// directory dir, creating it (and its parents) if needed. Modes, mtimes,
+// symlinks, hard links and sparse holes are kept; devices are created only
+// when running as root (and skipped otherwise); owners with KeepOwners and
+// extended attributes with Xattrs. The top directory gets the mode and
+// mtime of the image root only when Extract creates it.
 //
 // Nothing is ever written outside dir: every object is created relative to
 // its parent directory's descriptor without following symlinks, names that
@@ -77,6 +80,9 @@ func (r *Reader) Extract(ctx context.Context, dir string, opts ExtractOptions) e
 		workers = runtime.GOMAXPROCS(0)
 	}
 	created := false
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return fmt.Errorf("squashfs: creating %s: %w", filepath.Dir(dir), err)
+	}
 	if err := os.Mkdir(dir, 0o700); err == nil {
 		created = true
 	} else if !errors.Is(err, fs.ErrExist) {
