@@ -28,11 +28,28 @@ const (
 
 var errSymlinkEscapes = errors.New("symbolic link leads outside the image")
 
-// resolve returns the inode that name (valid for fs.ValidPath) refers to.
-// Symlinks inside the image are followed, the last element's only if
-// followLast is true.
+// validImagePath is fs.ValidPath without its UTF-8 rule: squashfs names,
+// like Linux file names, are bytes, and a FUSE server must reach them all.
+func validImagePath(name string) bool {
+	if name == "." {
+		return true
+	}
+	for {
+		elem, rest, more := strings.Cut(name, "/")
+		if elem == "" || elem == "." || elem == ".." || strings.IndexByte(elem, 0) >= 0 {
+			return false
+		}
+		if !more {
+			return true
+		}
+		name = rest
+	}
+}
+
+// resolve returns the inode that name refers to. Symlinks inside the image
+// are followed, the last element's only if followLast is true.
 func (r *Reader) resolve(name string, followLast bool) (*Inode, error) {
-	if !fs.ValidPath(name) {
+	if !validImagePath(name) {
 		return nil, fs.ErrInvalid
 	}
 	var todo []string
@@ -98,7 +115,9 @@ func (r *Reader) resolve(name string, followLast bool) (*Inode, error) {
 var errNotDir = errors.New("not a directory")
 
 // Open opens the named file, following symbolic links inside the image. A
-// regular file is a *File; a directory implements fs.ReadDirFile.
+// regular file is a *File; a directory implements fs.ReadDirFile. Names
+// are checked as fs.ValidPath does, except that they need not be UTF-8
+// (every method of Reader accepts the names its listings hold).
 func (r *Reader) Open(name string) (fs.File, error) {
 	ino, err := r.resolve(name, true)
 	if err != nil {

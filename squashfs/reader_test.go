@@ -456,3 +456,29 @@ func TestReaderConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestReaderNonUTF8Names opens names that are not UTF-8, which Linux and
+// squashfs allow, and checks that invalid paths are still refused.
+func TestReaderNonUTF8Names(t *testing.T) {
+	src := t.TempDir()
+	name := "caf\xe9" // Latin-1
+	if err := os.Mkdir(filepath.Join(src, name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, name, "\xff"), []byte("bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := openImage(t, mksquashfs(t, src))
+	entries, err := r.ReadDir(name)
+	if err != nil || len(entries) != 1 || entries[0].Name() != "\xff" {
+		t.Fatalf("ReadDir(%q) = %v, %v; want one entry %q", name, entries, err, "\xff")
+	}
+	if data, err := fs.ReadFile(r, name+"/\xff"); err != nil || string(data) != "bytes" {
+		t.Errorf("ReadFile = %q, %v; want %q", data, err, "bytes")
+	}
+	for _, bad := range []string{"", "/" + name, name + "/", name + "/./\xff", name + "/../" + name, "a//b", "a\x00b"} {
+		if _, err := r.Open(bad); !errors.Is(err, fs.ErrInvalid) {
+			t.Errorf("Open(%q) = %v, want fs.ErrInvalid", bad, err)
+		}
+	}
+}
