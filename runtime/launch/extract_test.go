@@ -248,3 +248,22 @@ func TestBadImages(t *testing.T) {
 		}
 	}
 }
+
+// TestExtractAndRunNoexec checks the advice given when $TMPDIR is on a
+// file system mounted noexec.
+func TestExtractAndRunNoexec(t *testing.T) {
+	testutil.Root(t)
+	app := makeAppImage(t, hostRuntime(t), appDir(t))
+	tmp := t.TempDir()
+	if err := syscall.Mount("tmpfs", tmp, "tmpfs", syscall.MS_NOEXEC, ""); err != nil {
+		testutil.Unavailable(t, "cannot mount a tmpfs: %v", err)
+	}
+	defer syscall.Unmount(tmp, 0)
+	res := run(t, app, t.TempDir(), []string{"TMPDIR=" + tmp}, "--appimage-extract-and-run")
+	if res.status != 127 || !strings.Contains(res.stderr, "noexec") || !strings.Contains(res.stderr, "TMPDIR") {
+		t.Errorf("status %d, stderr %q; want 127 and advice about noexec and TMPDIR", res.status, res.stderr)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("%s left in $TMPDIR", left[0].Name())
+	}
+}

@@ -70,7 +70,11 @@ func (r *runner) runChild(dir string) int {
 	signal.Notify(forward, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGCONT)
 	defer signal.Stop(forward)
 	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(r.stderr, "Error: running AppRun: %v\n", err)
+		hint := ""
+		if errors.Is(err, fs.ErrPermission) {
+			hint = fmt.Sprintf(" (if %s is on a file system mounted noexec, set TMPDIR to another directory)", tempDir())
+		}
+		fmt.Fprintf(r.stderr, "Error: running AppRun: %v%s\n", err, hint)
 		return exitExecError
 	}
 	done := make(chan struct{})
