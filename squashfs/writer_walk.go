@@ -40,34 +40,49 @@ func (w *Writer) AddDir(dir string) error {
 
 // addDisk adds the file at the disk path full, described by fi, as rel.
 func (w *Writer) addDisk(full, rel string, fi fs.FileInfo, links map[wdevIno]string) error {
-	e := Entry{Path: rel, Mode: fi.Mode(), ModTime: fi.ModTime()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		e.UID, e.GID, e.Rdev = st.Uid, st.Gid, uint64(st.Rdev)
-		if fi.Mode().IsRegular() && st.Nlink > 1 {
-			k := wdevIno{uint64(st.Dev), st.Ino}
-			if first, ok := links[k]; ok {
-				return w.Add(Entry{Path: rel, Link: first})
-			}
-			links[k] = rel
-		}
-	}
-	switch fi.Mode().Type() {
-	case 0:
-		e.Size = fi.Size()
-		e.Open = func() (io.ReadCloser, error) { return os.Open(full) }
-	case fs.ModeSymlink:
-		t, err := os.Readlink(full)
-		if err != nil {
-			return fmt.Errorf("squashfs: %w", err)
-		}
-		e.Symlink = t
-	case fs.ModeIrregular:
+	if fi.Mode().Type() == fs.ModeIrregular {
 		return fmt.Errorf("squashfs: %s: unsupported file type", full)
+	}
+	e, err := walkedEntry(rel, fi, links,
+		func() (io.ReadCloser, error) { return os.Open(full) },
+		func() (string, error) { return os.Readlink(full) })
+	if err != nil {
+		return err
 	}
 	if err := w.Add(e); err != nil {
 		return fmt.Errorf("%w (on disk: %s)", err, full)
 	}
 	return nil
+}
+
+// walkedEntry builds the Entry for the file p met in a walk, described by
+// fi. A regular file already met under another name (same device and inode
+// in links) becomes a hard link to its first name. open and readlink read
+// the file's content and symlink target.
+func walkedEntry(p string, fi fs.FileInfo, links map[wdevIno]string, open func() (io.ReadCloser, error), readlink func() (string, error)) (Entry, error) {
+	e := Entry{Path: p, Mode: fi.Mode(), ModTime: fi.ModTime()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		e.UID, e.GID, e.Rdev = st.Uid, st.Gid, uint64(st.Rdev)
+		if fi.Mode().IsRegular() && st.Nlink > 1 {
+			k := wdevIno{uint64(st.Dev), st.Ino}
+			if first, ok := links[k]; ok {
+				return Entry{Path: p, Link: first}, nil
+			}
+			links[k] = p
+		}
+	}
+	switch fi.Mode().Type() {
+	case 0:
+		e.Size = fi.Size()
+		e.Open = open
+	case fs.ModeSymlink:
+		t, err := readlink()
+		if err != nil {
+			return Entry{}, fmt.Errorf("squashfs: %s: %w", p, err)
+		}
+		e.Symlink = t
+	}
+	return e, nil
 }
 
 func (w *Writer) walkDisk(dir, rel string, links map[wdevIno]string) error {
@@ -116,27 +131,11 @@ func (w *Writer) AddFS(fsys fs.FS) error {
 		if err != nil {
 			return fmt.Errorf("squashfs: %s: %w", p, err)
 		}
-		e := Entry{Path: p, Mode: fi.Mode(), ModTime: fi.ModTime()}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			e.UID, e.GID, e.Rdev = st.Uid, st.Gid, uint64(st.Rdev)
-			if fi.Mode().IsRegular() && st.Nlink > 1 {
-				k := wdevIno{uint64(st.Dev), st.Ino}
-				if first, ok := links[k]; ok {
-					return w.Add(Entry{Path: p, Link: first})
-				}
-				links[k] = p
-			}
-		}
-		switch fi.Mode().Type() {
-		case 0:
-			e.Size = fi.Size()
-			e.Open = func() (io.ReadCloser, error) { return fsys.Open(p) }
-		case fs.ModeSymlink:
-			t, err := fs.ReadLink(fsys, p)
-			if err != nil {
-				return fmt.Errorf("squashfs: %s: %w", p, err)
-			}
-			e.Symlink = t
+		e, err := walkedEntry(p, fi, links,
+			func() (io.ReadCloser, error) { return fsys.Open(p) },
+			func() (string, error) { return fs.ReadLink(fsys, p) })
+		if err != nil {
+			return err
 		}
 		if p == "." && e.ModTime.IsZero() {
 			e.ModTime = time.Unix(0, 0)
