@@ -40,7 +40,7 @@ func Build(ctx context.Context, dir string, opts Options) (*Result, error) {
 		}
 		tree = &Tree{}
 	}
-	info, problems, err := inspect(dir, tree, opts)
+	info, problems, err := inspect(dir, opts)
 	if err != nil {
 		return nil, err
 	}
