@@ -18,7 +18,8 @@ import (
 
 // printAppRun is an AppRun that prints its pid, arguments, the runtime's
 // variables and a file of the payload, then exits with $EXIT_WITH. With
-// $WAIT_FOR_SIGNAL it says "ready" and waits for SIGTERM, exiting 42 on it;
+// $WAIT_FOR_SIGNAL it says "ready" and waits for SIGTERM or SIGINT, exiting
+// 42 or 43 on them;
 // with $DIE_BY_SIGNAL it kills itself with SIGTERM; with $LATE_READER it
 // leaves a child behind that copies data.txt to that file a second later.
 const printAppRun = `#!/bin/sh
@@ -38,6 +39,7 @@ if [ -n "$DIE_BY_SIGNAL" ]; then
 fi
 if [ -n "$WAIT_FOR_SIGNAL" ]; then
 	trap 'echo "got TERM"; exit 42' TERM
+	trap 'echo "got INT"; exit 43' INT
 	echo ready
 	while :; do sleep 0.05; done
 fi
@@ -146,41 +148,64 @@ func values(out string) map[string]string {
 	return m
 }
 
-// testSignalReachesApp starts app with args and the waiting AppRun, sends
-// SIGTERM to the process it started once AppRun is ready, and checks that
-// AppRun got it: it prints "got TERM" and exits 42.
+// testSignalReachesApp starts app with args and the waiting AppRun, in a
+// process group of its own as a shell job is, and once AppRun is ready
+// sends SIGTERM to the process it started (as kill does) or SIGINT to the
+// whole group (as Ctrl-C on a terminal does). AppRun must get it: it prints
+// "got TERM" or "got INT" and exits 42 or 43, and the runtime exits with
+// that status, leaving no mount behind.
 func testSignalReachesApp(t *testing.T, app string, args ...string) {
 	t.Helper()
-	cmd := command(app, t.TempDir(), []string{"TMPDIR=" + t.TempDir(), "WAIT_FOR_SIGNAL=1"}, args...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var seen strings.Builder
-	lines := bufio.NewScanner(out)
-	for lines.Scan() {
-		seen.WriteString(lines.Text() + "\n")
-		if lines.Text() == "ready" {
-			break
+	for _, tt := range []struct {
+		sig    syscall.Signal
+		group  bool
+		status int
+		says   string
+	}{
+		{syscall.SIGTERM, false, 42, "got TERM"},
+		{syscall.SIGINT, true, 43, "got INT"},
+	} {
+		cmd := command(app, t.TempDir(), []string{"TMPDIR=" + t.TempDir(), "WAIT_FOR_SIGNAL=1"}, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	for lines.Scan() {
-		seen.WriteString(lines.Text() + "\n")
-	}
-	cmd.Wait()
-	if dir := values(seen.String())["APPDIR"]; strings.Contains(dir, "/.mount_") {
-		waitGone(t, dir)
-	}
-	if got := cmd.ProcessState.ExitCode(); got != 42 || !strings.Contains(seen.String(), "got TERM") {
-		t.Errorf("after SIGTERM: exit status %d, output %q; want 42 and \"got TERM\"\nstderr: %s", got, seen.String(), stderr.String())
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var seen strings.Builder
+		lines := bufio.NewScanner(out)
+		for lines.Scan() {
+			seen.WriteString(lines.Text() + "\n")
+			if lines.Text() == "ready" {
+				break
+			}
+		}
+		pid := cmd.Process.Pid
+		if tt.group {
+			pid = -pid
+		}
+		if err := syscall.Kill(pid, tt.sig); err != nil {
+			t.Fatal(err)
+		}
+		stuck := time.AfterFunc(10*time.Second, func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+		for lines.Scan() {
+			seen.WriteString(lines.Text() + "\n")
+		}
+		cmd.Wait()
+		if !stuck.Stop() {
+			t.Errorf("after %v (to the group: %v): AppRun still ran 10 s later", tt.sig, tt.group)
+		}
+		if dir := values(seen.String())["APPDIR"]; strings.Contains(dir, "/.mount_") {
+			waitGone(t, dir)
+		}
+		if got := cmd.ProcessState.ExitCode(); got != tt.status || !strings.Contains(seen.String(), tt.says) {
+			t.Errorf("after %v (to the group: %v): exit status %d, output %q; want %d and %q\nstderr: %s",
+				tt.sig, tt.group, got, seen.String(), tt.status, tt.says, stderr.String())
+		}
 	}
 }
 

@@ -62,10 +62,13 @@ func (r *runner) runChild(dir string) int {
 		Stderr: os.Stderr,
 	}
 	// Terminal signals (Ctrl-C, Ctrl-\) reach the whole foreground process
-	// group, the application included: ignore them here so that this
-	// process lives to clean up. Signals sent to this process alone are
-	// passed on.
-	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT)
+	// group, the application included: this process catches and drops
+	// them so that it lives to clean up. (Catching, not ignoring: an
+	// ignored signal would stay ignored in the application.) Signals sent
+	// to this process alone are passed on.
+	terminal := make(chan os.Signal, 8)
+	signal.Notify(terminal, syscall.SIGINT, syscall.SIGQUIT)
+	defer signal.Stop(terminal)
 	forward := make(chan os.Signal, 8)
 	signal.Notify(forward, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGCONT)
 	defer signal.Stop(forward)
@@ -83,6 +86,7 @@ func (r *runner) runChild(dir string) int {
 			select {
 			case s := <-forward:
 				cmd.Process.Signal(s)
+			case <-terminal:
 			case <-done:
 				return
 			}
