@@ -37,6 +37,10 @@ func serveRole(role string, args []string) int {
 		fmt.Fprintln(os.Stderr, "Error: internal runtime role started without its arguments")
 		return exitError
 	}
+	// Inherited without close-on-exec: keep them from the programs this
+	// process starts, except where passed on explicitly.
+	syscall.CloseOnExec(readyFD)
+	syscall.CloseOnExec(keepAliveFD)
 	switch role {
 	case roleDetach:
 		self, err := os.Executable()
