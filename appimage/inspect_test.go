@@ -117,6 +117,8 @@ func TestIdentifyRuntime(t *testing.T) {
 		kind, version string
 	}{
 		{"\x7fELF...goappimage runtime 1\x00...", RuntimeOurs, "goappimage runtime 1"},
+		{"\x7fELF...goappimage runtime 1invalid write result", RuntimeOurs, "goappimage runtime 1"},
+		{"\x7fELF...goappimage runtime 2.10rune", RuntimeOurs, "goappimage runtime 2.10"},
 		{"...AppImage runtime version: %s\n\x00https://github.com/AppImage/type2-runtime/commit/caf24f9\x00", RuntimeType2, "https://github.com/AppImage/type2-runtime/commit/caf24f9"},
 		{"...AppImage runtime version: %s\n\x00", RuntimeType2, ""},
 		{"\x7fELF plain program", RuntimeOther, ""},

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/goappimage/goappimage/runtime/binaries"
+	"github.com/goappimage/goappimage/runtime/launch"
 	"github.com/goappimage/goappimage/squashfs"
 )
 
@@ -25,8 +26,8 @@ func TestOurRuntime(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", arch, err)
 		}
-		if r.Arch != arch || r.Kind != RuntimeOurs || !strings.HasPrefix(r.Version, "goappimage runtime ") {
-			t.Errorf("%s: got %s %s %q", arch, r.Arch, r.Kind, r.Version)
+		if r.Arch != arch || r.Kind != RuntimeOurs || r.Version != launch.Version {
+			t.Errorf("%s: got %s %s %q, want %s %s %q", arch, r.Arch, r.Kind, r.Version, arch, RuntimeOurs, launch.Version)
 		}
 	}
 	if runtime.GOARCH != "amd64" {

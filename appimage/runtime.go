@@ -118,7 +118,9 @@ func CheckRuntime(b []byte) (*Runtime, error) {
 }
 
 var (
-	ourVersion   = regexp.MustCompile(`goappimage runtime [0-9A-Za-z.+-]+`)
+	// Go strings carry no terminator: in the binary the version runs into
+	// the next string, so it is a dotted number and nothing more.
+	ourVersion   = regexp.MustCompile(`goappimage runtime [0-9]+(\.[0-9]+)*`)
 	type2Version = regexp.MustCompile(`https://github\.com/AppImage/type2-runtime/commit/[0-9a-f]{7,40}`)
 	type2Marker  = []byte("AppImage runtime version")
 )
