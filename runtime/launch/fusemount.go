@@ -53,18 +53,21 @@ func mountTree(dir string, t Tree, fsName string) (*fuseMount, error) {
 			DirectMountFlags:     syscall.MS_RDONLY | syscall.MS_NOSUID | syscall.MS_NODEV,
 		},
 	}
+	var directErr error
 	if tryDirectMount() {
-		if srv, err := fusefs.Mount(dir, root, opts); err == nil {
+		srv, err := fusefs.Mount(dir, root, opts)
+		if err == nil {
 			return &fuseMount{dir: dir, server: srv}, nil
 		}
+		directErr = fmt.Errorf("mounting directly: %w", err)
 	}
 	prog, err := findFusermount()
 	if err != nil {
-		return nil, err
+		return nil, withDirectError(err, directErr)
 	}
 	fd, err := fusermountMount(prog, dir, fusermountOptions(fsName, maxRead))
 	if err != nil {
-		return nil, err
+		return nil, withDirectError(err, directErr)
 	}
 	opts.DirectMountStrict = false
 	srv, err := fusefs.Mount(fmt.Sprintf("/dev/fd/%d", fd), root, opts)

@@ -65,6 +65,14 @@ func unmountDir(dir, prog string) {
 	}
 }
 
+// withDirectError adds why a direct mount failed, if one was tried, to err.
+func withDirectError(err, directErr error) error {
+	if directErr == nil {
+		return err
+	}
+	return fmt.Errorf("%w; %v", err, directErr)
+}
+
 // escapeOption escapes a mount option value the way libfuse parses it.
 func escapeOption(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `,`, `\,`).Replace(s)

@@ -23,16 +23,18 @@ func rawMountTree(dir string, t Tree, fsName string) (*rawMount, error) {
 		return nil, fmt.Errorf("reading the root directory of %s: %w", fsName, err)
 	}
 	m := &rawMount{dir: dir, srv: srv}
+	var directErr error
 	if tryDirectMount() {
-		srv.fd, err = directMount(dir, fsName)
+		if srv.fd, directErr = directMount(dir, fsName); directErr == nil {
+			srv.start()
+			return m, nil
+		}
 	}
-	if !tryDirectMount() || err != nil {
-		if m.prog, err = findFusermount(); err != nil {
-			return nil, err
-		}
-		if srv.fd, err = fusermountMount(m.prog, dir, fusermountOptions(fsName, rawMaxRead)); err != nil {
-			return nil, err
-		}
+	if m.prog, err = findFusermount(); err != nil {
+		return nil, withDirectError(err, directErr)
+	}
+	if srv.fd, err = fusermountMount(m.prog, dir, fusermountOptions(fsName, rawMaxRead)); err != nil {
+		return nil, withDirectError(err, directErr)
 	}
 	srv.start()
 	return m, nil
