@@ -212,7 +212,7 @@ func testSignalReachesApp(t *testing.T, app string, args ...string) {
 // waitGone waits until dir is neither mounted nor present.
 func waitGone(t testing.TB, dir string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for {
 		mounts, err := os.ReadFile("/proc/self/mounts")
 		if err != nil {
@@ -223,7 +223,7 @@ func waitGone(t testing.TB, dir string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("mount point %s still mounted or present 5 s after the application exited", dir)
+			t.Fatalf("mount point %s still mounted or present 15 s after the application exited", dir)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -154,7 +154,7 @@ func TestNoAppRun(t *testing.T) {
 		if res.status != 127 || !strings.Contains(res.stderr, "AppRun") {
 			t.Errorf("%q: status %d, stderr %q; want 127 and a message naming AppRun", args, res.status, res.stderr)
 		}
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(15 * time.Second)
 		for {
 			left, _ := os.ReadDir(tmp)
 			if len(left) == 0 {
