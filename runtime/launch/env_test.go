@@ -50,4 +50,34 @@ func TestFindFusermount(t *testing.T) {
 	if got, err := findFusermount(); err == nil {
 		t.Errorf("with an empty PATH: got %q, want an error", got)
 	}
+
+	// The first setuid fusermount3 or fusermount on $PATH wins over plain
+	// ones earlier on it (files we create are root's only when we are root).
+	if os.Geteuid() != 0 {
+		return
+	}
+	plain, setuid := t.TempDir(), t.TempDir()
+	for _, f := range []struct {
+		dir, name string
+		mode      os.FileMode
+	}{
+		{plain, "fusermount3", 0o755},
+		{setuid, "fusermount", 0o755 | os.ModeSetuid},
+	} {
+		p := filepath.Join(f.dir, f.name)
+		if err := os.WriteFile(p, nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, f.mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", plain+":"+setuid)
+	if got, err := findFusermount(); got != filepath.Join(setuid, "fusermount") || err != nil {
+		t.Errorf("got %q, %v; want the setuid %s/fusermount", got, err, setuid)
+	}
+	t.Setenv("PATH", plain)
+	if got, err := findFusermount(); got != filepath.Join(plain, "fusermount3") || err != nil {
+		t.Errorf("as root with only a plain fusermount3: got %q, %v; want it", got, err)
+	}
 }
