@@ -6,10 +6,12 @@ package launch
 
 import (
 	"fmt"
+	"path/filepath"
 	"syscall"
 
 	fusefs "github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
+	"golang.org/x/sys/unix"
 )
 
 // maxRead is the largest read the kernel sends us.
@@ -75,6 +77,7 @@ func mountTree(dir string, t Tree, fsName string) (*fuseMount, error) {
 		fusermountUnmount(prog, dir, true)
 		return nil, err
 	}
+	pollHack(dir)
 	return &fuseMount{dir: dir, server: srv, prog: prog}, nil
 }
 
@@ -83,4 +86,24 @@ func mountTree(dir string, t Tree, fsName string) (*fuseMount, error) {
 func (m *fuseMount) unmount() {
 	unmountDir(m.dir, m.prog)
 	m.server.Wait()
+}
+
+// pollHackName is the name go-fuse answers for itself in the root of every
+// mount, so that the kernel can be made to send it one POLL request.
+const pollHackName = ".go-fuse-epoll-hack"
+
+// pollHack does for a mount made through fusermount what go-fuse does for
+// the mounts it makes itself (it cannot for a /dev/fd/N mount point): it
+// makes the kernel send one POLL, which go-fuse answers with ENOSYS, after
+// which the kernel sends none. Otherwise a process that both serves the
+// mount and opens files in it can deadlock: Go registers every opened file
+// with epoll without releasing its scheduler slot, and epoll asks the FUSE
+// server. (The runtime's server never opens its own files; tests do.)
+func pollHack(dir string) {
+	fd, err := syscall.Open(filepath.Join(dir, pollHackName), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN | unix.POLLPRI | unix.POLLOUT}}, 0)
+	syscall.Close(fd)
 }
