@@ -22,7 +22,7 @@ buildGoModule rec {
       in !(lib.hasPrefix "nix" rel || lib.hasPrefix ".git" rel || lib.hasSuffix ".md" rel);
   };
 
-  vendorHash = "sha256-bp6T+/gIAGKXwlYL/+vGwwg65Mjqycj6Zg7F7/Tek/c=";
+  vendorHash = "sha256-eu/JrqIEUmOJYEbwxaR5wUFIZg8ECItxT2HRaFZcaNQ=";
 
   subPackages = [ "cmd/goappimage" ];
   env.CGO_ENABLED = 0;
