@@ -1,7 +1,7 @@
 # goappimage — see README.md. Every target works offline once modules are cached.
 GO       ?= go
 BIN      ?= bin/goappimage
-FUZZTIME ?= 3000x
+FUZZTIME ?= 50000x
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: build test unit fuzz bench vet runtime
