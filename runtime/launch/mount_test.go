@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -87,20 +88,7 @@ func TestMountFlag(t *testing.T) {
 	testutil.FUSE(t)
 	app := makeAppImage(t, hostRuntime(t), appDir(t))
 	tmp := t.TempDir()
-	cmd := command(app, t.TempDir(), []string{"TMPDIR=" + tmp}, "--appimage-mount")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		cmd.Process.Kill()
-		t.Fatalf("reading the mount point: %v", err)
-	}
-	mnt := strings.TrimSuffix(line, "\n")
+	cmd, mnt := startMount(t, command(app, t.TempDir(), []string{"TMPDIR=" + tmp}, "--appimage-mount"))
 	if b, err := os.ReadFile(filepath.Join(mnt, "data.txt")); err != nil || string(b) != "payload data" {
 		t.Errorf("reading data.txt through %s: %q, %v", mnt, b, err)
 	}
@@ -210,4 +198,24 @@ func TestModesAgree(t *testing.T) {
 	if len(vf) < 6 || !maps.Equal(vf, ve) {
 		t.Errorf("AppRun printed\n%v\nthrough FUSE and\n%v\nextracted", vf, ve)
 	}
+}
+
+// startMount starts cmd, an AppImage run with --appimage-mount, and returns
+// it with the mount point it prints once the payload is mounted.
+func startMount(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, string) {
+	t.Helper()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("reading the mount point: %v", err)
+	}
+	mnt := strings.TrimSuffix(line, "\n")
+	return cmd, mnt
 }

@@ -1,10 +1,8 @@
 package launch
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/goappimage/goappimage/internal/testutil"
@@ -29,20 +27,7 @@ func TestMountedImageMatchesSource(t *testing.T) {
 				}
 			}
 			app := makeAppImage(t, rt, src, "-comp", "zstd")
-			cmd := command(app, t.TempDir(), []string{"TMPDIR=" + t.TempDir()}, "--appimage-mount")
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			line, err := bufio.NewReader(out).ReadString('\n')
-			if err != nil {
-				cmd.Process.Kill()
-				t.Fatalf("reading the mount point: %v", err)
-			}
-			mnt := strings.TrimSuffix(line, "\n")
+			cmd, mnt := startMount(t, command(app, t.TempDir(), []string{"TMPDIR=" + t.TempDir()}, "--appimage-mount"))
 			testutil.CompareTrees(t, src, mnt, testutil.CompareOptions{MTimes: true, SkipRootMeta: true})
 			checkReadOnly(t, mnt)
 			cmd.Process.Signal(os.Interrupt)
