@@ -604,7 +604,10 @@ func (x *extractor) done(ef *extractFile, ok bool) {
 func (x *extractor) writeBlocks(job extractJob, buf []byte) error {
 	r, ino, bs := x.r, job.file.ino, int64(x.r.blockSize)
 	for bi := job.from; bi < job.to; bi++ {
-		var data []byte
+		var (
+			data []byte
+			blk  *block // holding data, when it comes from the cache
+		)
 		if bi < int64(len(ino.blocks)) {
 			w := ino.blocks[bi]
 			if w == 0 {
@@ -616,11 +619,13 @@ func (x *extractor) writeBlocks(job extractJob, buf []byte) error {
 			}
 		} else {
 			var err error
-			if data, err = r.tail(ino); err != nil {
+			if data, blk, err = r.tail(ino); err != nil {
 				return err
 			}
 		}
-		if _, err := job.file.f.WriteAt(data, bi*bs); err != nil {
+		_, err := job.file.f.WriteAt(data, bi*bs)
+		r.putBlock(blk)
+		if err != nil {
 			return err
 		}
 		if x.opts.Progress != nil {

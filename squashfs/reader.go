@@ -24,11 +24,12 @@ func formatErrorf(off int64, format string, args ...any) error {
 
 // Cache budgets of a Reader.
 const (
-	metaCacheBlocks  = 1024     // decompressed metadata blocks (8 KiB each)
-	dataCacheBytes   = 32 << 20 // decompressed data and fragment blocks
-	inodeCacheCost   = 1 << 16  // inodes, a cost of 1 plus 1 per 64 data blocks
-	dirCacheEntries  = 1 << 17  // decoded directory entries
-	maxSymlinkTarget = 1 << 16  // longest symlink target accepted
+	metaCacheBlocks  = 1024    // decompressed metadata blocks (8 KiB each)
+	dataCacheBytes   = 4 << 20 // decompressed data and fragment blocks...
+	dataCacheBlocks  = 12      // ...but room for at least this many
+	inodeCacheCost   = 1 << 16 // inodes, a cost of 1 plus 1 per 64 data blocks
+	dirCacheEntries  = 1 << 17 // decoded directory entries
+	maxSymlinkTarget = 1 << 16 // longest symlink target accepted
 )
 
 // Reader reads a squashfs image. It is safe for concurrent use; it
@@ -52,16 +53,17 @@ type Reader struct {
 	xattrCount     uint32
 
 	meta   *readCache[int64, metaBlock]
-	data   *readCache[dataKey, []byte]
+	data   *readCache[dataKey, *block]
 	inodes *readCache[uint64, *Inode]
 	dirs   *readCache[uint64, []dirEntry]
 
-	root      *Inode
-	parentsMu sync.Mutex
-	parents   map[uint64]uint64 // listing key of each directory -> its parent's
-	prefetch  chan struct{}     // bounds read-ahead goroutines
-	zeroBlock []byte            // block of zeros for sparse blocks; never written
-	bufPool   sync.Pool         // compressed-block read buffers (*[]byte)
+	root       *Inode
+	parentsMu  sync.Mutex
+	parents    map[uint64]uint64 // listing key of each directory -> its parent's
+	prefetch   chan struct{}     // bounds read-ahead goroutines
+	zeroBlock  []byte            // block of zeros for sparse blocks; never written
+	bufPool    sync.Pool         // compressed-block read buffers (*[]byte)
+	freeBlocks chan *block       // unused decompressed blocks, for reuse
 }
 
 // metaBlock is one decompressed metadata block and where the next starts.
@@ -101,7 +103,10 @@ func NewReader(ra io.ReaderAt, size int64) (*Reader, error) {
 	r.blockSize = int(sb.BlockSize)
 	r.zeroBlock = make([]byte, r.blockSize)
 	r.meta = newReadCache[int64, metaBlock](metaCacheBlocks)
-	r.data = newReadCache[dataKey, []byte](dataCacheBytes)
+	r.data = newReadCache[dataKey, *block](max(dataCacheBytes, dataCacheBlocks*int64(r.blockSize)))
+	r.data.retain = func(b *block) { b.refs.Add(1) }
+	r.data.drop = r.putBlock
+	r.freeBlocks = make(chan *block, freeBlocksMax)
 	r.inodes = newReadCache[uint64, *Inode](inodeCacheCost)
 	r.dirs = newReadCache[uint64, []dirEntry](dirCacheEntries)
 	r.prefetch = make(chan struct{}, runtime.GOMAXPROCS(0))

@@ -10,6 +10,11 @@ import (
 // Each value has a cost; the cache keeps the total at most maxCost (one
 // value larger than that is still returned, just not kept).
 type readCache[K comparable, V any] struct {
+	// retain, when set, is called under the lock for each value handed
+	// out; drop, when set, for each value the cache lets go of. They let a
+	// cache of reference-counted values recycle them.
+	retain, drop func(V)
+
 	mu       sync.Mutex
 	maxCost  int64
 	cost     int64
@@ -25,9 +30,10 @@ type cacheItem[K comparable, V any] struct {
 }
 
 type cacheCall[V any] struct {
-	done chan struct{}
-	val  V
-	err  error
+	done    chan struct{}
+	waiters int // gets waiting for this load besides its caller
+	val     V
+	err     error
 }
 
 func newReadCache[K comparable, V any](maxCost int64) *readCache[K, V] {
@@ -44,7 +50,11 @@ func (c *readCache[K, V]) peek(key K) (V, bool) {
 	defer c.mu.Unlock()
 	if e, ok := c.items[key]; ok {
 		c.order.MoveToFront(e)
-		return e.Value.(*cacheItem[K, V]).val, true
+		v := e.Value.(*cacheItem[K, V]).val
+		if c.retain != nil {
+			c.retain(v)
+		}
+		return v, true
 	}
 	var zero V
 	return zero, false
@@ -57,10 +67,14 @@ func (c *readCache[K, V]) get(key K, load func() (V, int64, error)) (V, error) {
 	if e, ok := c.items[key]; ok {
 		c.order.MoveToFront(e)
 		v := e.Value.(*cacheItem[K, V]).val
+		if c.retain != nil {
+			c.retain(v)
+		}
 		c.mu.Unlock()
 		return v, nil
 	}
 	if call, ok := c.inflight[key]; ok {
+		call.waiters++
 		c.mu.Unlock()
 		<-call.done
 		return call.val, call.err
@@ -72,21 +86,37 @@ func (c *readCache[K, V]) get(key K, load func() (V, int64, error)) (V, error) {
 	v, cost, err := load()
 	call.val, call.err = v, err
 
+	var dropped []V
 	c.mu.Lock()
 	delete(c.inflight, key)
-	if err == nil && cost <= c.maxCost {
-		c.items[key] = c.order.PushFront(&cacheItem[K, V]{key: key, val: v, cost: cost})
-		c.cost += cost
-		for c.cost > c.maxCost {
-			last := c.order.Back()
-			it := last.Value.(*cacheItem[K, V])
-			c.order.Remove(last)
-			delete(c.items, it.key)
-			c.cost -= it.cost
+	if err == nil {
+		if c.retain != nil {
+			for range 1 + call.waiters {
+				c.retain(v)
+			}
+		}
+		if cost <= c.maxCost {
+			c.items[key] = c.order.PushFront(&cacheItem[K, V]{key: key, val: v, cost: cost})
+			c.cost += cost
+			for c.cost > c.maxCost {
+				last := c.order.Back()
+				it := last.Value.(*cacheItem[K, V])
+				c.order.Remove(last)
+				delete(c.items, it.key)
+				c.cost -= it.cost
+				dropped = append(dropped, it.val)
+			}
+		} else {
+			dropped = append(dropped, v)
 		}
 	}
 	c.mu.Unlock()
 	close(call.done)
+	if c.drop != nil {
+		for _, d := range dropped {
+			c.drop(d)
+		}
+	}
 	return v, err
 }
 

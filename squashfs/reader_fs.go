@@ -128,6 +128,13 @@ func (r *Reader) Open(name string) (fs.File, error) {
 	case fs.ModeDir:
 		return &dirFile{r: r, info: info}, nil
 	case 0:
+		// Whoever opens a file nearly always reads its start: have it
+		// decompressed in the background meanwhile.
+		if len(ino.blocks) > 0 {
+			r.prefetchBlocks(ino, 0, 1)
+		} else if ino.frag != noFragment && ino.Size > 0 {
+			r.prefetchFragment(ino.frag)
+		}
 		return &File{fileReader: fileReader{r: r, ino: ino}, info: info}, nil
 	}
 	return &specialFile{info: info}, nil
