@@ -550,7 +550,7 @@ func (x *extractor) openFile(ef *extractFile) error {
 
 // work runs jobs until the queue closes.
 func (x *extractor) work() {
-	buf := make([]byte, x.r.blockSize)
+	buf := make([]byte, x.r.blockSize+decodeSlack)
 	for batch := range x.jobs {
 		for _, job := range batch {
 			x.runJob(job, buf)

@@ -76,7 +76,7 @@ func (r *Reader) newBlock() *block {
 	case b = <-r.freeBlocks:
 		b.data = b.data[:0]
 	default:
-		b = &block{data: make([]byte, 0, r.blockSize)}
+		b = &block{data: make([]byte, 0, r.blockSize+decodeSlack)}
 	}
 	b.refs.Store(1)
 	return b
@@ -194,13 +194,14 @@ func (r *Reader) fileBlock(ino *Inode, bi int64) ([]byte, *block, error) {
 }
 
 // decodeInto decompresses block bi of ino into the start of p, which has
-// room for it, unless the block is cached or being loaded (ok false).
+// room for it and decodeSlack, unless the block is cached or being loaded
+// (ok false).
 func (r *Reader) decodeInto(p []byte, ino *Inode, bi int64) (n int, ok bool, err error) {
 	pos, w, want := ino.blockPos[bi], ino.blocks[bi], r.blockLen(ino, bi)
 	if r.data.pending(dataKey{pos, w}) {
 		return 0, false, nil
 	}
-	out, err := r.readBlock(p[:0:want], pos, w, want)
+	out, err := r.readBlock(p[:0:want+decodeSlack], pos, w, want)
 	if err != nil {
 		return 0, true, err
 	}
@@ -300,7 +301,7 @@ func (f *fileReader) ReadAt(p []byte, off int64) (int, error) {
 			}
 			continue
 		}
-		if inner == 0 && bi < int64(len(ino.blocks)) && ino.blocks[bi] != 0 && len(p)-n >= r.blockLen(ino, bi) {
+		if inner == 0 && bi < int64(len(ino.blocks)) && ino.blocks[bi] != 0 && len(p)-n >= r.blockLen(ino, bi)+decodeSlack {
 			// A whole block that nobody has decompressed or is
 			// decompressing: straight into p, bypassing the cache.
 			if k, ok, err := r.decodeInto(p[n:], ino, bi); ok {
