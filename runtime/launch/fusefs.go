@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -22,9 +24,22 @@ const cacheTimeout = 24 * time.Hour
 // node is one file, directory or other object of a Tree, served read-only.
 type node struct {
 	fusefs.Inode
-	tree Tree
-	name string // path in tree, "." for the root
-	attr fuse.Attr
+	tree  Tree
+	name  string // path in tree, "." for the root
+	attr  fuse.Attr
+	share *mountShare
+
+	openOnce sync.Once
+	file     fs.File // a regular file opened on its first read without a handle
+	openErr  syscall.Errno
+}
+
+// mountShare is what the nodes of one mount share.
+type mountShare struct {
+	// noOpen is set when the kernel opens files without asking the server
+	// once told so (FUSE_NO_OPEN_SUPPORT): no OPEN and RELEASE round trip
+	// for each open, and the page cache is kept as with FOPEN_KEEP_CACHE.
+	noOpen atomic.Bool
 }
 
 var (
@@ -35,6 +50,7 @@ var (
 	_ fusefs.NodeReader     = (*node)(nil)
 	_ fusefs.NodeReadlinker = (*node)(nil)
 	_ fusefs.NodeStatfser   = (*node)(nil)
+	_ fusefs.NodeFlusher    = (*node)(nil)
 )
 
 // newRoot returns the root node of t for fusefs.Mount.
@@ -43,7 +59,7 @@ func newRoot(t Tree) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &node{tree: t, name: "."}
+	n := &node{tree: t, name: ".", share: &mountShare{}}
 	fillAttr(&n.attr, fi)
 	return n, nil
 }
@@ -54,7 +70,7 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fu
 	if err != nil {
 		return nil, toErrno(err)
 	}
-	child := &node{tree: n.tree, name: p}
+	child := &node{tree: n.tree, name: p, share: n.share}
 	fillAttr(&child.attr, fi)
 	out.Attr = child.attr
 	out.SetEntryTimeout(cacheTimeout)
@@ -95,6 +111,9 @@ func (n *node) Open(ctx context.Context, flags uint32) (fusefs.FileHandle, uint3
 	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) != 0 {
 		return nil, 0, syscall.EROFS
 	}
+	if n.share.noOpen.Load() {
+		return nil, 0, syscall.ENOSYS // from now on the kernel opens files itself
+	}
 	f, err := n.tree.Open(n.name)
 	if err != nil {
 		return nil, 0, toErrno(err)
@@ -107,10 +126,39 @@ func (n *node) Open(ctx context.Context, flags uint32) (fusefs.FileHandle, uint3
 	return &handle{f: f, ra: ra}, fuse.FOPEN_KEEP_CACHE, 0
 }
 
+// reader returns the file of n opened once for reads that come without a
+// handle (the kernel no longer sends OPEN).
+func (n *node) reader() (io.ReaderAt, syscall.Errno) {
+	n.openOnce.Do(func() {
+		f, err := n.tree.Open(n.name)
+		if err != nil {
+			n.openErr = toErrno(err)
+			return
+		}
+		if _, ok := f.(io.ReaderAt); !ok {
+			f.Close()
+			n.openErr = syscall.EIO
+			return
+		}
+		n.file = f
+	})
+	if n.openErr != 0 {
+		return nil, n.openErr
+	}
+	return n.file.(io.ReaderAt), 0
+}
+
 func (n *node) Read(ctx context.Context, fh fusefs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
-	h, ok := fh.(*handle)
-	if !ok {
+	var ra io.ReaderAt
+	if h, ok := fh.(*handle); ok {
+		ra = h.ra
+	} else if fh != nil {
 		return nil, syscall.EBADF
+	} else {
+		var errno syscall.Errno
+		if ra, errno = n.reader(); errno != 0 {
+			return nil, errno
+		}
 	}
 	if off >= int64(n.attr.Size) {
 		return fuse.ReadResultData(nil), 0
@@ -118,11 +166,17 @@ func (n *node) Read(ctx context.Context, fh fusefs.FileHandle, dest []byte, off 
 	if rest := int64(n.attr.Size) - off; int64(len(dest)) > rest {
 		dest = dest[:rest]
 	}
-	got, err := h.ra.ReadAt(dest, off)
+	got, err := ra.ReadAt(dest, off)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, syscall.EIO
 	}
 	return fuse.ReadResultData(dest[:got]), 0
+}
+
+// Flush answers ENOSYS, after which the kernel sends no FLUSH on close:
+// nothing is ever written.
+func (n *node) Flush(ctx context.Context, f fusefs.FileHandle) syscall.Errno {
+	return syscall.ENOSYS
 }
 
 func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {

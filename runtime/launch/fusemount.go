@@ -59,6 +59,7 @@ func mountTree(dir string, t Tree, fsName string) (*fuseMount, error) {
 	if tryDirectMount() {
 		srv, err := fusefs.Mount(dir, root, opts)
 		if err == nil {
+			root.share.noOpen.Store(srv.KernelSettings().Flags64()&fuse.CAP_NO_OPEN_SUPPORT != 0)
 			return &fuseMount{dir: dir, server: srv}, nil
 		}
 		directErr = fmt.Errorf("mounting directly: %w", err)
@@ -77,6 +78,7 @@ func mountTree(dir string, t Tree, fsName string) (*fuseMount, error) {
 		fusermountUnmount(prog, dir, true)
 		return nil, err
 	}
+	root.share.noOpen.Store(srv.KernelSettings().Flags64()&fuse.CAP_NO_OPEN_SUPPORT != 0)
 	pollHack(dir)
 	return &fuseMount{dir: dir, server: srv, prog: prog}, nil
 }
