@@ -46,6 +46,7 @@ const (
 	outHeaderSize    = 16
 	attrSize         = 88
 	fuseAsyncRead    = 1 << 0
+	fuseNoOpen       = 1 << 17
 	fuseParallelDirs = 1 << 18
 	fuseMaxPages     = 1 << 22
 	fuseCacheSymlink = 1 << 23
@@ -62,12 +63,18 @@ var le = binary.LittleEndian
 type rawNode struct {
 	name string // path in the tree, "." for the root
 	st   objStat
+
+	openOnce sync.Once
+	file     io.ReaderAt // opened on the first read without a handle
+	openErr  syscall.Errno
 }
 
 // rawServer serves a Tree on an open /dev/fuse descriptor.
 type rawServer struct {
 	tree Tree
 	fd   int
+
+	noOpen bool // the kernel opens files itself (FUSE_NO_OPEN_SUPPORT)
 
 	mu      sync.Mutex
 	nodes   map[uint64]*rawNode // by node id
@@ -158,7 +165,7 @@ func (s *rawServer) handle(req []byte) bool {
 	case opOpen:
 		out, errno = s.open(nodeID, in)
 	case opRead:
-		out, errno = s.read(in)
+		out, errno = s.read(nodeID, in)
 	case opRelease, opReleasedir:
 		s.release(in)
 	case opOpendir:
@@ -171,6 +178,7 @@ func (s *rawServer) handle(req []byte) bool {
 		le.PutUint32(out[44:], 255)  // namelen
 		le.PutUint32(out[48:], 4096) // frsize
 	case opFlush:
+		errno = syscall.ENOSYS // the kernel sends no more: nothing is ever written
 	default:
 		errno = syscall.ENOSYS
 	}
@@ -209,7 +217,9 @@ func (s *rawServer) init(in []byte) ([]byte, syscall.Errno) {
 	}
 	le.PutUint32(out[4:], min(minor, fuseKernelMinor))
 	le.PutUint32(out[8:], min(le.Uint32(in[8:]), rawMaxRead)) // max_readahead
-	le.PutUint32(out[12:], le.Uint32(in[12:])&(fuseAsyncRead|fuseParallelDirs|fuseMaxPages|fuseCacheSymlink))
+	flags := le.Uint32(in[12:]) & (fuseAsyncRead | fuseNoOpen | fuseParallelDirs | fuseMaxPages | fuseCacheSymlink)
+	s.noOpen = flags&fuseNoOpen != 0
+	le.PutUint32(out[12:], flags)
 	le.PutUint16(out[16:], 64)         // max_background
 	le.PutUint16(out[18:], 48)         // congestion_threshold
 	le.PutUint32(out[20:], rawMaxRead) // max_write
@@ -342,6 +352,9 @@ func (s *rawServer) open(id uint64, in []byte) ([]byte, syscall.Errno) {
 	if len(in) >= 4 && le.Uint32(in)&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) != 0 {
 		return nil, syscall.EROFS
 	}
+	if s.noOpen {
+		return nil, syscall.ENOSYS // from now on the kernel opens files itself
+	}
 	f, err := s.tree.Open(n.name)
 	if err != nil {
 		return nil, toErrno(err)
@@ -353,16 +366,26 @@ func (s *rawServer) open(id uint64, in []byte) ([]byte, syscall.Errno) {
 	return openOut(s.newHandle(f), fopenKeepCache), 0
 }
 
-func (s *rawServer) read(in []byte) ([]byte, syscall.Errno) {
+func (s *rawServer) read(id uint64, in []byte) ([]byte, syscall.Errno) {
 	if len(in) < 24 {
 		return nil, syscall.EINVAL
 	}
 	fh, off, size := le.Uint64(in[0:]), int64(le.Uint64(in[8:])), min(le.Uint32(in[16:]), rawMaxRead)
-	s.mu.Lock()
-	h := s.handles[fh]
-	s.mu.Unlock()
-	ra, ok := h.(io.ReaderAt)
-	if !ok || off < 0 {
+	var ra io.ReaderAt
+	if fh == 0 { // no OPEN was sent
+		n, errno := s.node(id)
+		if errno != 0 {
+			return nil, errno
+		}
+		if ra, errno = s.reader(n); errno != 0 {
+			return nil, errno
+		}
+	} else {
+		s.mu.Lock()
+		ra, _ = s.handles[fh].(io.ReaderAt)
+		s.mu.Unlock()
+	}
+	if ra == nil || off < 0 {
 		return nil, syscall.EBADF
 	}
 	buf := make([]byte, size)
@@ -371,6 +394,26 @@ func (s *rawServer) read(in []byte) ([]byte, syscall.Errno) {
 		return nil, syscall.EIO
 	}
 	return buf[:n], 0
+}
+
+// reader returns the file of n, opened once for the reads that come
+// without a handle.
+func (s *rawServer) reader(n *rawNode) (io.ReaderAt, syscall.Errno) {
+	n.openOnce.Do(func() {
+		f, err := s.tree.Open(n.name)
+		if err != nil {
+			n.openErr = toErrno(err)
+			return
+		}
+		ra, ok := f.(io.ReaderAt)
+		if !ok {
+			f.Close()
+			n.openErr = syscall.EIO
+			return
+		}
+		n.file = ra
+	})
+	return n.file, n.openErr
 }
 
 func (s *rawServer) release(in []byte) {
