@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -93,18 +92,12 @@ func (r *runner) startServer() (*liveMount, int) {
 		os.Remove(dir)
 		return nil, r.fail(exitExecError, "%v", err)
 	}
-	self, err := os.Executable()
-	if err != nil {
-		self = "/proc/self/exe"
-	}
-	cmd := exec.Command(self, dir, r.img.path, strconv.FormatInt(r.img.offset, 10))
-	cmd.Env = append(os.Environ(), roleEnv+"="+roleDetach)
-	cmd.ExtraFiles = []*os.File{readyW, keepR}
-	err = cmd.Start()
+	pid, err := startHelper(roleDetach, []string{dir, r.img.path, strconv.FormatInt(r.img.offset, 10)}, "", false,
+		os.Stdin, os.Stdout, os.Stderr, readyW, keepR)
 	readyW.Close()
 	keepR.Close()
 	if err == nil {
-		err = cmd.Wait()
+		err = waitHelper(pid)
 	}
 	msg, _ := io.ReadAll(bufio.NewReader(readyR))
 	readyR.Close()

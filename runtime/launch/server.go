@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	goruntime "runtime"
+	"strings"
 	"syscall"
 )
 
@@ -44,14 +44,14 @@ func serveRole(role string, args []string) int {
 	syscall.CloseOnExec(keepAliveFD)
 	switch role {
 	case roleDetach:
-		self, err := os.Executable()
-		if err == nil {
-			cmd := exec.Command(self, args[1:]...)
-			cmd.Env = append(os.Environ(), roleEnv+"="+roleServe)
-			cmd.ExtraFiles = []*os.File{ready, keepAlive}
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-			cmd.Dir = "/" // keep no file system busy but ours
-			err = cmd.Start()
+		var err error
+		if null, nerr := os.Open(os.DevNull); nerr != nil {
+			err = nerr
+		} else {
+			// In a new session, in / (keeping no file system busy but
+			// ours), stdio on /dev/null: nothing waits for the server.
+			_, err = startHelper(roleServe, args[1:], "/", true, null, null, null, ready, keepAlive)
+			null.Close()
 		}
 		if err != nil {
 			fmt.Fprintf(ready, "starting the FUSE server: %v", err)
@@ -105,4 +105,56 @@ func serve(dir, imagePath, offset string, ready, keepAlive *os.File) int {
 	m.unmount()
 	os.Remove(dir)
 	return exitOK
+}
+
+// startHelper starts this executable again in the given role with args and
+// the given descriptors as 0, 1, 2, readyFD and keepAliveFD. It uses
+// syscall.ForkExec rather than os/exec, which would first start a test
+// process of its own to probe for pidfd support: each helper started
+// costs the launch of an AppImage time.
+func startHelper(role string, args []string, dir string, setsid bool, files ...*os.File) (pid int, err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	fds := make([]uintptr, len(files))
+	for i, f := range files {
+		fds[i] = f.Fd()
+	}
+	return syscall.ForkExec(self, append([]string{self}, args...), &syscall.ProcAttr{
+		Dir:   dir,
+		Env:   helperEnv(os.Environ(), role),
+		Files: fds,
+		Sys:   &syscall.SysProcAttr{Setsid: setsid},
+	})
+}
+
+// waitHelper waits for the helper process pid to exit.
+func waitHelper(pid int) error {
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(pid, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if ws.Exited() && ws.ExitStatus() == 0 {
+			return nil
+		}
+		return fmt.Errorf("the helper process ended with status %v", ws)
+	}
+}
+
+// helperEnv is environ with the role variable set to role, once: a second
+// copy (the role of this process) would be the one getenv finds.
+func helperEnv(environ []string, role string) []string {
+	env := []string{roleEnv + "=" + role}
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, roleEnv+"=") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
