@@ -51,7 +51,11 @@ var benchPayloads = []struct {
 	// What an application is made of: half executables (those of the Go
 	// toolchain running the benchmark), half source text (Go's own).
 	{"toolchain", func(b *testing.B, dir string) int64 {
-		root := goruntime.GOROOT()
+		out, err := exec.Command("go", "env", "GOROOT").Output()
+		if err != nil {
+			b.Fatalf("go env GOROOT: %v", err)
+		}
+		root := strings.TrimSpace(string(out))
 		groups := [][]string{
 			{"bin", filepath.Join("pkg", "tool", goruntime.GOOS+"_"+goruntime.GOARCH)},
 			{filepath.Join("src", "net"), filepath.Join("src", "crypto"), filepath.Join("src", "cmd")},
