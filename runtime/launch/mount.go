@@ -92,8 +92,7 @@ func (r *runner) startServer() (*liveMount, int) {
 		os.Remove(dir)
 		return nil, r.fail(exitExecError, "%v", err)
 	}
-	pid, err := startHelper(roleDetach, []string{dir, r.img.path, strconv.FormatInt(r.img.offset, 10)}, "", false,
-		os.Stdin, os.Stdout, os.Stderr, readyW, keepR)
+	pid, err := startHelper(roleDetach, []string{dir, r.img.path, strconv.FormatInt(r.img.offset, 10)}, "", false, readyW, keepR)
 	readyW.Close()
 	keepR.Close()
 	if err == nil {

@@ -219,3 +219,33 @@ func startMount(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, string) {
 	mnt := strings.TrimSuffix(line, "\n")
 	return cmd, mnt
 }
+
+// TestClosedStdio runs the AppImage with its standard input, output and
+// error closed, as some launchers do: the FUSE helpers must still start
+// (they get /dev/null) and the application run.
+func TestClosedStdio(t *testing.T) {
+	testutil.FUSE(t)
+	app := makeAppImage(t, hostRuntime(t), appDir(t))
+	out := filepath.Join(t.TempDir(), "out")
+	// AppRun prints to its stdout: give it one again, inside the mount.
+	cmd := exec.Command("sh", "-c", `"$0" "$@" 0<&- 1>&- 2>&- ; echo "status $?" >"$OUT"`, app)
+	tmp := t.TempDir()
+	cmd.Env = append(os.Environ(), "OUT="+out, "TMPDIR="+tmp)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	mounts, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mounts {
+		waitGone(t, filepath.Join(tmp, m.Name()))
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(string(got)) != "status 0" {
+		t.Errorf("AppImage with closed stdio: %s, want status 0", got)
+	}
+}

@@ -44,15 +44,8 @@ func serveRole(role string, args []string) int {
 	syscall.CloseOnExec(keepAliveFD)
 	switch role {
 	case roleDetach:
-		var err error
-		if null, nerr := os.Open(os.DevNull); nerr != nil {
-			err = nerr
-		} else {
-			// In a new session, in / (keeping no file system busy but
-			// ours), stdio on /dev/null: nothing waits for the server.
-			_, err = startHelper(roleServe, args[1:], "/", true, null, null, null, ready, keepAlive)
-			null.Close()
-		}
+		// In a new session, in / (keeping no file system busy but ours).
+		_, err := startHelper(roleServe, args[1:], "/", true, ready, keepAlive)
 		if err != nil {
 			fmt.Fprintf(ready, "starting the FUSE server: %v", err)
 			return exitError
@@ -107,24 +100,26 @@ func serve(dir, imagePath, offset string, ready, keepAlive *os.File) int {
 	return exitOK
 }
 
-// startHelper starts this executable again in the given role with args and
-// the given descriptors as 0, 1, 2, readyFD and keepAliveFD. It uses
-// syscall.ForkExec rather than os/exec, which would first start a test
-// process of its own to probe for pidfd support: each helper started
-// costs the launch of an AppImage time.
-func startHelper(role string, args []string, dir string, setsid bool, files ...*os.File) (pid int, err error) {
+// startHelper starts this executable again in the given role with args,
+// in dir ("": ours) and, if setsid, a new session, with stdio on /dev/null
+// (nothing may wait for a helper's output) and ready and keepAlive as
+// readyFD and keepAliveFD. It uses syscall.ForkExec rather than os/exec,
+// which would first start a test process of its own to probe for pidfd
+// support: each helper started costs the launch of an AppImage time.
+func startHelper(role string, args []string, dir string, setsid bool, ready, keepAlive *os.File) (pid int, err error) {
 	self, err := os.Executable()
 	if err != nil {
 		return 0, err
 	}
-	fds := make([]uintptr, len(files))
-	for i, f := range files {
-		fds[i] = f.Fd()
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return 0, err
 	}
+	defer null.Close()
 	return syscall.ForkExec(self, append([]string{self}, args...), &syscall.ProcAttr{
 		Dir:   dir,
 		Env:   helperEnv(os.Environ(), role),
-		Files: fds,
+		Files: []uintptr{null.Fd(), null.Fd(), null.Fd(), ready.Fd(), keepAlive.Fd()},
 		Sys:   &syscall.SysProcAttr{Setsid: setsid},
 	})
 }
