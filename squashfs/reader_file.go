@@ -241,9 +241,8 @@ func (r *Reader) prefetchBlocks(ino *Inode, from, to int64) {
 		}
 		go func(bi int64) {
 			defer func() { <-r.prefetch }()
-			if _, b, err := r.fileBlock(ino, bi); err == nil {
-				r.putBlock(b)
-			}
+			_, b, _ := r.fileBlock(ino, bi)
+			r.putBlock(b)
 		}(bi)
 	}
 }
@@ -262,9 +261,8 @@ func (r *Reader) prefetchFragment(i uint32) {
 	}
 	go func() {
 		defer func() { <-r.prefetch }()
-		if b, err := r.fragmentBlock(i); err == nil {
-			r.putBlock(b)
-		}
+		b, _ := r.fragmentBlock(i)
+		r.putBlock(b)
 	}()
 }
 

@@ -3,7 +3,6 @@
 package launch
 
 import (
-	"bufio"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -223,19 +222,7 @@ func benchReadAll(b *testing.B, app string, offset, size int64) {
 // mountAppImage mounts app with --appimage-mount and returns the mount
 // point and a function that unmounts it and waits until it is gone.
 func mountAppImage(b *testing.B, app string) (string, func()) {
-	cmd := exec.Command(app, "--appimage-mount")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		b.Fatal(err)
-	}
-	mnt := strings.TrimSpace(line)
+	cmd, mnt := startMount(b, exec.Command(app, "--appimage-mount"))
 	return mnt, func() {
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()

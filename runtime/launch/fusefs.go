@@ -30,7 +30,7 @@ type node struct {
 	share *mountShare
 
 	openOnce sync.Once
-	file     fs.File // a regular file opened on its first read without a handle
+	file     io.ReaderAt // a regular file opened on its first read without a handle
 	openErr  syscall.Errno
 }
 
@@ -114,14 +114,9 @@ func (n *node) Open(ctx context.Context, flags uint32) (fusefs.FileHandle, uint3
 	if n.share.noOpen.Load() {
 		return nil, 0, syscall.ENOSYS // from now on the kernel opens files itself
 	}
-	f, err := n.tree.Open(n.name)
-	if err != nil {
-		return nil, 0, toErrno(err)
-	}
-	ra, ok := f.(io.ReaderAt)
-	if !ok {
-		f.Close()
-		return nil, 0, syscall.EIO
+	f, ra, errno := openReaderAt(n.tree, n.name)
+	if errno != 0 {
+		return nil, 0, errno
 	}
 	return &handle{f: f, ra: ra}, fuse.FOPEN_KEEP_CACHE, 0
 }
@@ -129,23 +124,8 @@ func (n *node) Open(ctx context.Context, flags uint32) (fusefs.FileHandle, uint3
 // reader returns the file of n opened once for reads that come without a
 // handle (the kernel no longer sends OPEN).
 func (n *node) reader() (io.ReaderAt, syscall.Errno) {
-	n.openOnce.Do(func() {
-		f, err := n.tree.Open(n.name)
-		if err != nil {
-			n.openErr = toErrno(err)
-			return
-		}
-		if _, ok := f.(io.ReaderAt); !ok {
-			f.Close()
-			n.openErr = syscall.EIO
-			return
-		}
-		n.file = f
-	})
-	if n.openErr != 0 {
-		return nil, n.openErr
-	}
-	return n.file.(io.ReaderAt), 0
+	n.openOnce.Do(func() { _, n.file, n.openErr = openReaderAt(n.tree, n.name) })
+	return n.file, n.openErr
 }
 
 func (n *node) Read(ctx context.Context, fh fusefs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {

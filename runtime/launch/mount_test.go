@@ -202,7 +202,7 @@ func TestModesAgree(t *testing.T) {
 
 // startMount starts cmd, an AppImage run with --appimage-mount, and returns
 // it with the mount point it prints once the payload is mounted.
-func startMount(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, string) {
+func startMount(t testing.TB, cmd *exec.Cmd) (*exec.Cmd, string) {
 	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {

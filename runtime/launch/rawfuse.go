@@ -355,13 +355,9 @@ func (s *rawServer) open(id uint64, in []byte) ([]byte, syscall.Errno) {
 	if s.noOpen {
 		return nil, syscall.ENOSYS // from now on the kernel opens files itself
 	}
-	f, err := s.tree.Open(n.name)
-	if err != nil {
-		return nil, toErrno(err)
-	}
-	if _, ok := f.(io.ReaderAt); !ok {
-		f.Close()
-		return nil, syscall.EIO
+	f, _, errno := openReaderAt(s.tree, n.name)
+	if errno != 0 {
+		return nil, errno
 	}
 	return openOut(s.newHandle(f), fopenKeepCache), 0
 }
@@ -399,20 +395,7 @@ func (s *rawServer) read(id uint64, in []byte) ([]byte, syscall.Errno) {
 // reader returns the file of n, opened once for the reads that come
 // without a handle.
 func (s *rawServer) reader(n *rawNode) (io.ReaderAt, syscall.Errno) {
-	n.openOnce.Do(func() {
-		f, err := s.tree.Open(n.name)
-		if err != nil {
-			n.openErr = toErrno(err)
-			return
-		}
-		ra, ok := f.(io.ReaderAt)
-		if !ok {
-			f.Close()
-			n.openErr = syscall.EIO
-			return
-		}
-		n.file = ra
-	})
+	n.openOnce.Do(func() { _, n.file, n.openErr = openReaderAt(s.tree, n.name) })
 	return n.file, n.openErr
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"syscall"
 
 	"github.com/goappimage/goappimage/squashfs"
 )
@@ -33,4 +34,19 @@ func extractTree(ctx context.Context, t Tree, dir string, patterns []string) err
 		return fmt.Errorf("cannot extract a %T", t)
 	}
 	return r.Extract(ctx, dir, squashfs.ExtractOptions{Patterns: patterns, Overwrite: true})
+}
+
+// openReaderAt opens the regular file name of t for reads at any offset,
+// answering the errno a FUSE server returns when it cannot.
+func openReaderAt(t Tree, name string) (fs.File, io.ReaderAt, syscall.Errno) {
+	f, err := t.Open(name)
+	if err != nil {
+		return nil, nil, toErrno(err)
+	}
+	ra, ok := f.(io.ReaderAt)
+	if !ok {
+		f.Close()
+		return nil, nil, syscall.EIO
+	}
+	return f, ra, 0
 }
